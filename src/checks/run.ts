@@ -1,0 +1,71 @@
+import type { Finding } from '../core/finding.js';
+import type { Plugin } from '../plugin/plugin.js';
+import type { CheckContext, CheckFamily, RuleMeta } from './types.js';
+
+export interface RunOptions {
+  /** False for rules the user's config disables. */
+  isRuleEnabled?: (ruleId: string) => boolean;
+  /** Files (relative to the top root) the user's config ignores. */
+  isPathIgnored?: (file: string) => boolean;
+}
+
+export const CRASH_RULE: RuleMeta = {
+  id: 'tool/check-crashed',
+  severity: 'error',
+  title: 'A check crashed',
+  why: 'A bug in moodle-plugin-check stopped one family of checks; its rules were not evaluated, so the verdict cannot be trusted.',
+  fix: 'Report the bug with the plugin that triggers it. Disable the family in .moodle-plugin-check.yml to work around it meanwhile.',
+};
+
+/** Runs the families over a plugin and each of its subplugins; paths come out relative to the top root. */
+export function runFamilies(
+  families: readonly CheckFamily[],
+  top: Plugin,
+  options: RunOptions = {},
+): Finding[] {
+  const enabled = options.isRuleEnabled ?? (() => true);
+  const ignored = options.isPathIgnored ?? (() => false);
+  const findings: Finding[] = [];
+  const visit = (plugin: Plugin): void => {
+    for (const family of families) {
+      const byId = new Map(family.rules.map((r) => [r.id, r]));
+      const ctx: CheckContext = {
+        plugin,
+        report(ruleId, where, message, hint) {
+          const rule = byId.get(ruleId);
+          if (!rule) throw new Error(`Family ${family.family} reported unknown rule ${ruleId}`);
+          if (!enabled(ruleId)) return;
+          const file = where.file === undefined ? undefined : plugin.display(where.file);
+          if (file !== undefined && ignored(file)) return;
+          findings.push({
+            ruleId,
+            severity: rule.severity,
+            ...(file !== undefined
+              ? { file }
+              : plugin.isSubplugin
+                ? { file: plugin.display('version.php') }
+                : {}),
+            ...(where.line !== undefined ? { line: where.line } : {}),
+            ...(where.column !== undefined ? { column: where.column } : {}),
+            message,
+            ...(hint !== undefined ? { hint } : {}),
+          });
+        },
+      };
+      try {
+        family.run(ctx);
+      } catch (e) {
+        findings.push({
+          ruleId: CRASH_RULE.id,
+          severity: CRASH_RULE.severity,
+          ...(plugin.isSubplugin ? { file: plugin.display('version.php') } : {}),
+          message: `The ${family.family}/* checks crashed on ${plugin.component ?? plugin.prefix}: ${(e as Error).message}`,
+          hint: (e as Error).stack,
+        });
+      }
+    }
+    for (const sub of plugin.subplugins) visit(sub);
+  };
+  visit(top);
+  return findings;
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ALL_RULES } from '../checks/index.js';
+import { fixture } from '../checks/testing.js';
+import { rulesDocs } from '../report/rules-doc.js';
+import { main, type Io } from './main.js';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { stdout: (s) => (out += s), stderr: (s) => (err += s), color: false };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+describe('moodle-plugin-check check', () => {
+  it('exits 0 on a clean plugin and prints a verdict', async () => {
+    const r = await run('check', fixture('mod_example'), '--no-moodle');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/✔ mod_example: 0 errors, 0 warnings, 0 notices/);
+  });
+
+  it('exits 1 on errors, and honours --fail-on', async () => {
+    expect((await run('check', fixture('version-module'), '--no-moodle')).code).toBe(1);
+    expect((await run('check', fixture('version-module'), '--fail-on', 'never')).code).toBe(0);
+  });
+
+  it('writes the JSON contract to --output and a text summary to stdout', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'mpc-cli-')), 'out', 'r.json');
+    const r = await run('check', fixture('mod_example'), '--format', 'json', '--output', file);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual([
+      'tool',
+      'plugin',
+      'moodle',
+      'phases',
+      'findings',
+      'summary',
+    ]);
+    expect(json.plugin).toMatchObject({
+      component: 'mod_example',
+      type: 'mod',
+      name: 'example',
+      version: 2026110200,
+      supported: [405, 502],
+      maturity: 'stable',
+      path: 'mod/example',
+    });
+    expect(json.moodle).toBeNull();
+    expect(
+      (json.phases as { name: string; status: string }[]).map((p) => `${p.name}:${p.status}`),
+    ).toEqual([
+      'detect:passed',
+      'lint:passed',
+      'provision:skipped',
+      'install:skipped',
+      'environment:skipped',
+    ]);
+    expect(r.out).toContain('✔ mod_example');
+  });
+
+  it.each([
+    [['check', '/definitely/not/here'], /no such directory/],
+    [['check', fixture('mod_example/db')], /no version\.php/],
+    [
+      ['check', '--format', 'xml', fixture('mod_example')],
+      /Allowed choices are text, json, github, sarif/,
+    ],
+    [['check', '--bogus'], /unknown option '--bogus'/],
+  ])('exits 2 on bad input %j', async (argv, message) => {
+    const r = await run(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+});
+
+describe('docs/rules', () => {
+  it('is generated from the rule catalogue (run `npm run docs`)', () => {
+    const dir = path.resolve(fixture('.'), '../../docs/rules');
+    const pages = rulesDocs(ALL_RULES);
+    expect(readdirSync(dir).sort()).toEqual([...pages.keys()].sort());
+    for (const [name, text] of pages)
+      expect(readFileSync(path.join(dir, name), 'utf8'), name).toBe(text);
+  });
+});

@@ -1,0 +1,134 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import pc from 'picocolors';
+import { ALL_RULES } from '../checks/index.js';
+import { EXIT, UserError } from '../core/errors.js';
+import { TOOL } from '../core/version.js';
+import { runCheck } from '../pipeline/pipeline.js';
+import type { CheckReport } from '../pipeline/report-model.js';
+import { formatGithub } from '../report/github.js';
+import { formatJson } from '../report/json.js';
+import { rulesDocs } from '../report/rules-doc.js';
+import { formatSarif } from '../report/sarif.js';
+import { formatText } from '../report/text.js';
+
+export type Format = 'text' | 'json' | 'github' | 'sarif';
+export type FailOn = 'error' | 'warning' | 'never';
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  color: boolean;
+}
+
+const defaultIo: Io = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  color: pc.isColorSupported && process.stdout.isTTY,
+};
+
+export function exitCodeFor(report: CheckReport, failOn: FailOn): number {
+  const { errors, warnings } = report.summary;
+  if (failOn === 'never') return EXIT.ok;
+  if (errors > 0 || (failOn === 'warning' && warnings > 0)) return EXIT.findings;
+  return EXIT.ok;
+}
+
+export function render(report: CheckReport, format: Format, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return formatJson(report);
+    case 'github':
+      return formatGithub(report);
+    case 'sarif':
+      return formatSarif(report, ALL_RULES);
+    case 'text':
+      return formatText(report, { color });
+  }
+}
+
+/** Runs the CLI and resolves to the process exit code; never calls process.exit itself. */
+export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command('moodle-plugin-check')
+    .description(
+      'Checks a Moodle plugin: metadata lint now; a real headless Moodle install is coming.',
+    )
+    .version(TOOL.version)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('check')
+    .description('check the plugin in a folder (default: the current folder)')
+    .argument('[plugin-dir]', 'the folder with the plugin’s version.php', '.')
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['text', 'json', 'github', 'sarif'])
+        .default('text'),
+    )
+    .option(
+      '-o, --output <file>',
+      'write the report in --format to this file; a text summary still goes to stdout',
+    )
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when findings at or above this level exist').choices([
+        'error',
+        'warning',
+        'never',
+      ]),
+    )
+    .option('--no-moodle', 'static checks only: no Moodle is provisioned')
+    .action(
+      async (
+        dir: string,
+        opts: { format: Format; output?: string; failOn?: FailOn; moodle: boolean },
+      ) => {
+        const { report, config } = await runCheck({ pluginDir: dir, moodle: opts.moodle });
+        const failOn = opts.failOn ?? config.failOn ?? 'error';
+        const out = render(report, opts.format, opts.format === 'text' && !opts.output && io.color);
+        if (opts.output) {
+          mkdirSync(path.dirname(path.resolve(opts.output)), { recursive: true });
+          writeFileSync(opts.output, out);
+          io.stdout(formatText(report, { color: io.color }));
+        } else {
+          io.stdout(out);
+        }
+        code = exitCodeFor(report, failOn);
+      },
+    );
+
+  program
+    .command('rules')
+    .description('list every rule with its severity')
+    .option('--docs <dir>', 'write the Markdown rule pages into this folder instead')
+    .action((opts: { docs?: string }) => {
+      if (opts.docs) {
+        mkdirSync(opts.docs, { recursive: true });
+        for (const [name, text] of rulesDocs(ALL_RULES))
+          writeFileSync(path.join(opts.docs, name), text);
+        return;
+      }
+      for (const r of ALL_RULES) io.stdout(`${r.id.padEnd(40)}${r.severity.padEnd(9)}${r.title}\n`);
+    });
+
+  try {
+    await program.parseAsync(['node', 'moodle-plugin-check', ...argv]);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.userError;
+    }
+    if (e instanceof UserError) {
+      io.stderr(`moodle-plugin-check: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
+      return EXIT.userError;
+    }
+    const err = e as Error;
+    io.stderr(`moodle-plugin-check: internal error: ${err.message}\n`);
+    if (process.env.RUNNER_DEBUG === '1' || process.env.DEBUG) io.stderr(`${err.stack ?? ''}\n`);
+    else io.stderr('  Set DEBUG=1 for the stack trace, and please report it.\n');
+    return EXIT.internal;
+  }
+}

@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ALL_RULES, FAMILIES, RULE_IDS } from '../checks/index.js';
+import { runFamilies } from '../checks/run.js';
+import { compareFindings, type Finding } from '../core/finding.js';
+import { UserError } from '../core/errors.js';
+import { TOOL } from '../core/version.js';
+import {
+  loadPluginConfig,
+  pathFilter,
+  ruleFilter,
+  type PluginConfig,
+} from '../config/plugin-config.js';
+import { isPhpArray } from '../plugin/php.js';
+import { isDirectory, Plugin } from '../plugin/plugin.js';
+import { MATURITY } from '../plugin/version-file.js';
+import {
+  summarize,
+  type CheckReport,
+  type PhaseResult,
+  type PluginSummary,
+} from './report-model.js';
+
+export interface CheckOptions {
+  pluginDir: string;
+  /** False: static checks only (--no-moodle). */
+  moodle: boolean;
+}
+
+export interface CheckResult {
+  report: CheckReport;
+  config: PluginConfig;
+}
+
+const MOODLE_PHASES = ['provision', 'install', 'environment'] as const;
+
+async function timed<T>(phases: PhaseResult[], name: string, fn: () => T | Promise<T>): Promise<T> {
+  const start = performance.now();
+  const phase: PhaseResult = { name, status: 'passed', durationMs: 0 };
+  phases.push(phase);
+  try {
+    return await fn();
+  } catch (e) {
+    phase.status = 'failed';
+    phase.detail = (e as Error).message;
+    throw e;
+  } finally {
+    phase.durationMs = Math.round(performance.now() - start);
+  }
+}
+
+export async function runCheck(options: CheckOptions): Promise<CheckResult> {
+  const root = path.resolve(options.pluginDir);
+  if (!existsSync(root))
+    throw new UserError(
+      `${options.pluginDir}: no such directory.`,
+      'Pass the folder that holds the plugin’s version.php.',
+    );
+  if (!isDirectory(root))
+    throw new UserError(
+      `${options.pluginDir}: not a directory.`,
+      'Pass the folder that holds the plugin’s version.php.',
+    );
+  if (!existsSync(path.join(root, 'version.php'))) {
+    throw new UserError(
+      `${options.pluginDir}: no version.php, so this is not a Moodle plugin folder.`,
+      'Run the check on the plugin root (the folder with version.php), or set plugin-path.',
+    );
+  }
+
+  const phases: PhaseResult[] = [];
+  const { plugin, config } = await timed(phases, 'detect', () => {
+    const config = loadPluginConfig(root, RULE_IDS);
+    const plugin = Plugin.load(root, { isIgnored: pathFilter(config) });
+    return { plugin, config };
+  });
+
+  const findings: Finding[] = await timed(phases, 'lint', () =>
+    runFamilies(FAMILIES, plugin, {
+      isRuleEnabled: ruleFilter(config),
+      isPathIgnored: pathFilter(config),
+    }),
+  );
+  findings.sort(compareFindings);
+  const lint = phases.at(-1)!;
+  const summary = summarize(findings);
+  if (summary.errors > 0) lint.status = 'failed';
+  lint.detail = `${ALL_RULES.length} rules over ${countPlugins(plugin)} plugin(s), ${plugin.files.length} files`;
+
+  for (const name of MOODLE_PHASES) {
+    phases.push({
+      name,
+      status: 'skipped',
+      durationMs: 0,
+      detail: options.moodle
+        ? `not implemented in ${TOOL.name} ${TOOL.version}: only static checks run; nothing was installed`
+        : 'skipped by --no-moodle',
+    });
+  }
+
+  return {
+    config,
+    report: {
+      tool: { ...TOOL },
+      plugin: pluginSummary(plugin),
+      moodle: null,
+      phases,
+      findings,
+      summary,
+    },
+  };
+}
+
+function countPlugins(p: Plugin): number {
+  return 1 + p.subplugins.reduce((n, s) => n + countPlugins(s), 0);
+}
+
+export function pluginSummary(plugin: Plugin): PluginSummary {
+  const f = plugin.version.fields;
+  const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+  const sup = f.supported?.value;
+  const pair = sup !== undefined && isPhpArray(sup) ? sup.entries.map((e) => e.value) : [];
+  const maturity = num(f.maturity?.value);
+  return {
+    component: plugin.component ?? null,
+    type: plugin.type ?? null,
+    name: plugin.name ?? null,
+    version: num(f.version?.value),
+    release: typeof f.release?.value === 'string' ? f.release.value : null,
+    requires: num(f.requires?.value),
+    supported:
+      pair.length === 2 && typeof pair[0] === 'number' && typeof pair[1] === 'number'
+        ? [pair[0], pair[1]]
+        : null,
+    maturity:
+      maturity === null
+        ? null
+        : (Object.entries(MATURITY)
+            .find(([, v]) => v === maturity)?.[0]
+            .replace('MATURITY_', '')
+            .toLowerCase() ?? null),
+    path: plugin.typeInfo && plugin.name ? `${plugin.typeInfo.path}/${plugin.name}` : null,
+  };
+}

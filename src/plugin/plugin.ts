@@ -1,0 +1,293 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import {
+  BRANCHES,
+  NEWEST_BRANCH,
+  branchForRequires,
+  branchesBetween,
+  isBranchShaped,
+  type BranchInfo,
+} from './branches.js';
+import { isPhpArray, parsePhp, PARSER_MAX_PHP, type ParsedPhp } from './php.js';
+import { pluginType, splitComponent, type PluginTypeInfo } from './plugintypes.js';
+import { readVersionFile, type VersionFile } from './version-file.js';
+
+/** Directories never linted: VCS and dependency folders, and dot-folders Moodle never loads. */
+const SKIP_DIR = (name: string): boolean => name.startsWith('.') || name === 'node_modules';
+
+export interface SubpluginType {
+  type: string;
+  /** Folder relative to the parent plugin root. */
+  dir: string;
+}
+
+export interface PluginLoadOptions {
+  /** Relative (to the top plugin root) paths the user's config ignores. */
+  isIgnored?: (relFromTop: string) => boolean;
+}
+
+/**
+ * One plugin on disk: its files, its version.php, and cached reads and parses. Subplugins are
+ * Plugin objects too, with `prefix` saying where they sit inside the top plugin.
+ */
+export class Plugin {
+  /** Every file under the root (posix, relative to this plugin), nested subplugins excluded. */
+  readonly allFiles: readonly string[];
+  /** allFiles minus third-party locations and ignored paths: what the checks lint. */
+  readonly files: readonly string[];
+  readonly version: VersionFile;
+  readonly component: string | undefined;
+  readonly type: string | undefined;
+  readonly name: string | undefined;
+  /** Where the type's data came from: Moodle's core list, or a parent's db/subplugins.json. */
+  readonly typeInfo: PluginTypeInfo | undefined;
+  readonly subplugins: Plugin[] = [];
+  /** Folders declared as third-party code in thirdpartylibs.xml (relative, no trailing slash). */
+  readonly thirdPartyLocations: readonly string[];
+  private readonly fileSet: Set<string>;
+  private readonly dirSet: Set<string>;
+  private readonly textCache = new Map<string, string | undefined>();
+  private readonly phpCache = new Map<string, ParsedPhp | undefined>();
+
+  private constructor(
+    readonly root: string,
+    readonly prefix: string,
+    readonly parent: Plugin | undefined,
+    allFiles: string[],
+    options: PluginLoadOptions,
+    subpluginTypeInfo?: PluginTypeInfo,
+  ) {
+    this.allFiles = allFiles;
+    this.fileSet = new Set(allFiles);
+    this.dirSet = new Set<string>();
+    for (const f of allFiles) {
+      for (let d = path.posix.dirname(f); d !== '.'; d = path.posix.dirname(d)) this.dirSet.add(d);
+    }
+    this.thirdPartyLocations = readThirdPartyLocations(this.text('thirdpartylibs.xml'));
+    const isThirdParty = (f: string): boolean =>
+      this.thirdPartyLocations.some((loc) => f === loc || f.startsWith(`${loc}/`));
+    const isIgnored = options.isIgnored ?? (() => false);
+    this.files = allFiles.filter((f) => !isThirdParty(f) && !isIgnored(prefix + f));
+
+    const code = this.text('version.php');
+    // The PHP range comes from version.php itself, so it is parsed with the newest syntax.
+    const parsed = code === undefined ? undefined : parsePhp(code, 'version.php');
+    this.phpCache.set('version.php', parsed);
+    this.version = readVersionFile(code ?? '', parsed?.ast, parsed?.error);
+    const declared = this.version.fields.component?.value;
+    this.component = typeof declared === 'string' ? declared : undefined;
+    const split = this.component ? splitComponent(this.component) : undefined;
+    this.type = split?.type;
+    this.name = split?.name;
+    this.typeInfo = subpluginTypeInfo ?? (this.type ? pluginType(this.type) : undefined);
+  }
+
+  static load(root: string, options: PluginLoadOptions = {}): Plugin {
+    const top = new Plugin(path.resolve(root), '', undefined, listFiles(root), options);
+    top.loadSubplugins(options);
+    return top;
+  }
+
+  get isSubplugin(): boolean {
+    return this.parent !== undefined;
+  }
+
+  /** A path as the user sees it: relative to the top plugin root. */
+  display(rel: string): string {
+    return this.prefix + rel;
+  }
+
+  has(rel: string): boolean {
+    return this.fileSet.has(rel);
+  }
+
+  hasDir(rel: string): boolean {
+    return this.dirSet.has(rel.replace(/\/$/, ''));
+  }
+
+  /** Lintable files under a folder, optionally with an extension. */
+  filesUnder(dir: string, ext?: string): string[] {
+    const p = dir === '' ? '' : `${dir.replace(/\/$/, '')}/`;
+    return this.files.filter((f) => f.startsWith(p) && (ext === undefined || f.endsWith(ext)));
+  }
+
+  text(rel: string): string | undefined {
+    if (this.textCache.has(rel)) return this.textCache.get(rel);
+    let v: string | undefined;
+    if (this.fileSet.has(rel)) {
+      try {
+        v = readFileSync(path.join(this.root, rel), 'utf8');
+      } catch {
+        v = undefined;
+      }
+    }
+    this.textCache.set(rel, v);
+    return v;
+  }
+
+  /** Parses with the newest PHP this plugin may run on, so newer syntax is judged separately. */
+  php(rel: string): ParsedPhp | undefined {
+    if (this.phpCache.has(rel)) return this.phpCache.get(rel);
+    const code = this.text(rel);
+    const v = code === undefined ? undefined : parsePhp(code, rel, this.phpRange().max);
+    this.phpCache.set(rel, v);
+    return v;
+  }
+
+  /**
+   * The Moodle branches this plugin claims to run on: `supported` when it is well-formed, else
+   * from `requires` to the newest branch we know, capped below `incompatible`.
+   */
+  targetBranches(): BranchInfo[] {
+    const fields = (this.parent ?? this).version.fields;
+    const supported = fields.supported?.value;
+    let list: BranchInfo[] | undefined;
+    if (supported !== undefined && isPhpArray(supported)) {
+      const [min, max] = supported.entries.map((e) => e.value);
+      if (
+        supported.entries.length === 2 &&
+        typeof min === 'number' &&
+        typeof max === 'number' &&
+        isBranchShaped(min) &&
+        (max === -1 || isBranchShaped(max))
+      ) {
+        list = branchesBetween(min, max);
+      }
+    }
+    if (!list) {
+      const requires = fields.requires?.value;
+      const from = typeof requires === 'number' ? branchForRequires(requires) : undefined;
+      list = from
+        ? branchesBetween(from.branch, NEWEST_BRANCH.branch)
+        : [...BRANCHES.filter((b) => b.branch >= 401)];
+    }
+    const incompatible = fields.incompatible?.value;
+    if (typeof incompatible === 'number' && isBranchShaped(incompatible)) {
+      list = list.filter((b) => b.branch < incompatible);
+    }
+    return list;
+  }
+
+  phpRange(): { min: string; max: string } {
+    const list = this.targetBranches();
+    if (list.length === 0) return { min: PARSER_MAX_PHP, max: PARSER_MAX_PHP };
+    const cmp = (a: string, b: string): number => Number(a) - Number(b);
+    const min = list.map((b) => b.phpMin).sort(cmp)[0]!;
+    const max = list
+      .map((b) => b.phpMax)
+      .sort(cmp)
+      .at(-1)!;
+    return { min, max: cmp(max, PARSER_MAX_PHP) > 0 ? PARSER_MAX_PHP : max };
+  }
+
+  /** Subplugin types from db/subplugins.json, as Moodle reads them for the branch in question. */
+  subpluginTypes(): SubpluginType[] {
+    const raw = this.text('db/subplugins.json');
+    if (raw === undefined) return [];
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      return [];
+    }
+    if (typeof json !== 'object' || json === null) return [];
+    const obj = json as { subplugintypes?: unknown; plugintypes?: unknown };
+    const out: SubpluginType[] = [];
+    if (typeof obj.subplugintypes === 'object' && obj.subplugintypes !== null) {
+      for (const [type, dir] of Object.entries(obj.subplugintypes)) {
+        if (typeof dir === 'string') out.push({ type, dir: dir.replace(/\/$/, '') });
+      }
+    } else if (typeof obj.plugintypes === 'object' && obj.plugintypes !== null && this.typeInfo) {
+      // Legacy form: paths from the Moodle root; strip this plugin's own install path.
+      const own = `${this.typeInfo.path}/${this.name ?? ''}/`;
+      for (const [type, dir] of Object.entries(obj.plugintypes)) {
+        if (typeof dir === 'string' && dir.startsWith(own)) {
+          out.push({ type, dir: dir.slice(own.length).replace(/\/$/, '') });
+        }
+      }
+    }
+    return out.filter((s) => s.dir !== '' && !s.dir.includes('..'));
+  }
+
+  private loadSubplugins(options: PluginLoadOptions): void {
+    const roots: { dir: string; info: PluginTypeInfo }[] = [];
+    for (const st of this.subpluginTypes()) {
+      const base = this.typeInfo ? `${this.typeInfo.path}/${this.name ?? ''}/${st.dir}` : st.dir;
+      const info: PluginTypeInfo = {
+        type: st.type,
+        path: base,
+        ...(this.component ? { parent: this.component } : {}),
+      };
+      const names = new Set<string>();
+      for (const f of this.allFiles) {
+        if (!f.startsWith(`${st.dir}/`)) continue;
+        const rest = f.slice(st.dir.length + 1).split('/');
+        if (rest.length === 2 && rest[1] === 'version.php') names.add(rest[0]!);
+      }
+      for (const n of [...names].sort()) roots.push({ dir: `${st.dir}/${n}`, info });
+    }
+    if (roots.length === 0) return;
+    const inSub = (f: string): boolean => roots.some((r) => f.startsWith(`${r.dir}/`));
+    (this as { allFiles: readonly string[] }).allFiles = this.allFiles.filter((f) => !inSub(f));
+    (this as { files: readonly string[] }).files = this.files.filter((f) => !inSub(f));
+    for (const r of roots) {
+      const files = listFiles(path.join(this.root, r.dir));
+      const sub = new Plugin(
+        path.join(this.root, r.dir),
+        `${this.prefix}${r.dir}/`,
+        this,
+        files,
+        options,
+        r.info,
+      );
+      this.subplugins.push(sub);
+      sub.loadSubplugins(options);
+    }
+  }
+}
+
+function listFiles(root: string): string[] {
+  const out: string[] = [];
+  const visit = (dir: string, rel: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      // Symlinks are never followed: a plugin checkout must not make us read outside it.
+      if (e.isSymbolicLink()) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!SKIP_DIR(e.name)) visit(path.join(dir, e.name), r);
+      } else if (e.isFile()) out.push(r);
+    }
+  };
+  visit(root, '');
+  return out.sort();
+}
+
+function readThirdPartyLocations(xml: string | undefined): string[] {
+  if (xml === undefined) return [];
+  try {
+    const doc = new XMLParser({ isArray: (name) => name === 'library' }).parse(xml) as {
+      libraries?: { library?: { location?: unknown }[] };
+    };
+    return (doc.libraries?.library ?? [])
+      .map((l) =>
+        typeof l.location === 'string'
+          ? l.location
+              .trim()
+              .replace(/^\.?\//, '')
+              .replace(/\/$/, '')
+          : '',
+      )
+      .filter((l) => l !== '' && !l.includes('..'));
+  } catch {
+    return [];
+  }
+}
+
+export function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

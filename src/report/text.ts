@@ -1,0 +1,59 @@
+import pc from 'picocolors';
+import type { Finding, Severity } from '../core/finding.js';
+import type { CheckReport } from '../pipeline/report-model.js';
+
+export interface TextOptions {
+  color: boolean;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Human report: findings grouped by file, the phases, then a one-line verdict. */
+export function formatText(report: CheckReport, options: TextOptions): string {
+  const c = pc.createColors(options.color);
+  const sev: Record<Severity, (s: string) => string> = {
+    error: (s) => c.red(s),
+    warning: (s) => c.yellow(s),
+    notice: (s) => c.cyan(s),
+  };
+  const lines: string[] = [];
+  const groups = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    const key = f.file ?? '(plugin)';
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  for (const [file, list] of groups) {
+    lines.push(c.underline(file));
+    for (const f of list) {
+      const pos = f.line !== undefined ? `${f.line}:${f.column ?? 1}` : '';
+      lines.push(
+        `  ${c.dim(pos.padEnd(8))}${sev[f.severity](f.severity.padEnd(8))}${f.message}  ${c.dim(f.ruleId)}`,
+      );
+      if (f.hint) lines.push(`  ${' '.repeat(16)}${c.dim(`↳ ${f.hint.split('\n')[0] ?? ''}`)}`);
+    }
+    lines.push('');
+  }
+  for (const p of report.phases) {
+    const status =
+      p.status === 'passed'
+        ? c.green('passed')
+        : p.status === 'failed'
+          ? c.red('failed')
+          : c.dim('skipped');
+    const time = p.status === 'skipped' ? '' : ` ${p.durationMs} ms`;
+    lines.push(
+      `${c.dim('phase')} ${p.name.padEnd(12)}${status}${time}${p.detail ? c.dim(` — ${p.detail}`) : ''}`,
+    );
+  }
+  const { errors, warnings, notices } = report.summary;
+  const total = report.phases.reduce((n, p) => n + p.durationMs, 0);
+  const name = report.plugin.component ?? 'plugin';
+  const counts = `${plural(errors, 'error')}, ${plural(warnings, 'warning')}, ${plural(notices, 'notice')}`;
+  const time = `${(total / 1000).toFixed(2)} s`;
+  const mark =
+    errors > 0 ? c.red(c.bold('✖')) : warnings > 0 ? c.yellow(c.bold('!')) : c.green(c.bold('✔'));
+  const skipped = report.phases.filter((p) => p.status === 'skipped').map((p) => p.name);
+  const scope = skipped.length > 0 ? ` — static checks only (${skipped.join(', ')} skipped)` : '';
+  lines.push('', `${mark} ${c.bold(name)}: ${counts} in ${time}${scope}`);
+  return `${lines.join('\n')}\n`;
+}
