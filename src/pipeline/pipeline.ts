@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_RULES, FAMILIES, RULE_IDS } from '../checks/index.js';
 import { runFamilies } from '../checks/run.js';
@@ -65,6 +65,15 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     throw new UserError(
       `${options.pluginDir}: no version.php, so this is not a Moodle plugin folder.`,
       'Run the check on the plugin root (the folder with version.php), or set plugin-path.',
+    );
+  }
+
+  try {
+    accessSync(path.join(root, 'version.php'), constants.R_OK);
+  } catch (e) {
+    throw new UserError(
+      `${path.join(options.pluginDir, 'version.php')}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'}).`,
+      'Check the file’s permissions.',
     );
   }
 

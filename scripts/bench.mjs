@@ -1,0 +1,90 @@
+// npm run bench [plugin-dir ...]
+// Static lint of each plugin in a fresh process: wall time, phase times, peak RSS, and the ratio
+// to a baseline measured in the same run (a Node process that walks and reads the same files).
+// Defaults to the bundled fixture plus every folder in $MPC_BENCH_PLUGINS (colon-separated
+// list of plugin dirs or of folders of plugins).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROUNDS = Number(process.env.MPC_BENCH_ROUNDS ?? 5);
+const root = path.resolve(import.meta.dirname, '..');
+const cli = path.join(root, 'bin/moodle-plugin-check.js');
+const rss = path.join(root, 'scripts/bench-rss.mjs');
+const baseline = path.join(root, 'scripts/bench-baseline.mjs');
+
+function plugins() {
+  const args = process.argv.slice(2);
+  const roots =
+    args.length > 0
+      ? args
+      : [
+          path.join(root, 'fixtures/plugins/mod_example'),
+          ...(process.env.MPC_BENCH_PLUGINS ?? '').split(':').filter(Boolean),
+        ];
+  const out = [];
+  for (const r of roots) {
+    if (existsSync(path.join(r, 'version.php'))) out.push(r);
+    else if (existsSync(r))
+      for (const d of readdirSync(r).sort())
+        if (existsSync(path.join(r, d, 'version.php'))) out.push(path.join(r, d));
+  }
+  return out;
+}
+
+function timeRun(argv) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--import', rss, ...argv], { encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const m = /@@bench (\{.*\})/.exec(r.stderr);
+  return { ms, rssKb: m ? JSON.parse(m[1]).maxRssKb : NaN, status: r.status, stdout: r.stdout };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const tmp = mkdtempSync(path.join(tmpdir(), 'mpc-bench-'));
+const rows = [];
+for (const dir of plugins()) {
+  const out = path.join(tmp, `${path.basename(dir)}.json`);
+  const runs = [];
+  const bases = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    bases.push(timeRun([baseline, dir]));
+    runs.push(
+      timeRun([
+        cli,
+        'check',
+        dir,
+        '--no-moodle',
+        '--format',
+        'json',
+        '--output',
+        out,
+        '--fail-on',
+        'never',
+      ]),
+    );
+  }
+  if (runs.some((r) => r.status !== 0))
+    throw new Error(`lint of ${dir} exited ${runs.map((r) => r.status).join(',')}`);
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  const phase = (name) => report.phases.find((p) => p.name === name)?.durationMs ?? 0;
+  const wall = median(runs.map((r) => r.ms));
+  const base = median(bases.map((r) => r.ms));
+  rows.push({
+    plugin: report.plugin.component ?? path.basename(dir),
+    files: report.phases.find((p) => p.name === 'lint')?.detail?.match(/(\d+) files/)?.[1] ?? '?',
+    'detect ms': phase('detect'),
+    'lint ms': phase('lint'),
+    'wall ms': Math.round(wall),
+    'baseline ms': Math.round(base),
+    'wall/baseline': (wall / base).toFixed(2),
+    'peak RSS MB': Math.round(Math.max(...runs.map((r) => r.rssKb)) / 1024),
+    findings: `${report.summary.errors}E ${report.summary.warnings}W ${report.summary.notices}N`,
+  });
+}
+console.log(
+  `moodle-plugin-check bench — static lint (--no-moodle), median of ${ROUNDS} runs, node ${process.version}`,
+);
+console.log('baseline = a Node process that walks and reads every file of the same plugin\n');
+console.table(rows);
