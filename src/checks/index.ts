@@ -1,9 +1,31 @@
-import type { CheckFamily, RuleMeta } from './types.js';
+import { classesFamily } from './classes.js';
+import { dbFamily } from './db.js';
+import { environmentFamily } from './environment.js';
+import { filesFamily } from './files.js';
+import { langFamily } from './lang.js';
+import { phpFamily } from './php.js';
+import { requirementsFamily } from './requirements.js';
 import { CRASH_RULE } from './run.js';
+import { savepointsFamily } from './savepoints.js';
+import { subpluginsFamily } from './subplugins.js';
+import { thirdpartylibsFamily } from './thirdpartylibs.js';
+import type { CheckFamily, RuleMeta } from './types.js';
 import { versionFamily } from './version.js';
 
 /** Every static check family, in report order. */
-export const FAMILIES: readonly CheckFamily[] = [versionFamily];
+export const FAMILIES: readonly CheckFamily[] = [
+  versionFamily,
+  phpFamily,
+  langFamily,
+  requirementsFamily,
+  dbFamily,
+  savepointsFamily,
+  subpluginsFamily,
+  classesFamily,
+  thirdpartylibsFamily,
+  environmentFamily,
+  filesFamily,
+];
 
 export const ALL_RULES: readonly RuleMeta[] = [...FAMILIES.flatMap((f) => f.rules), CRASH_RULE];
 

@@ -2,7 +2,6 @@ import path from 'node:path';
 import {
   NEWEST_BRANCH,
   branchForRequires,
-  branchInfo,
   branchName,
   isBranchShaped,
 } from '../plugin/branches.js';
@@ -422,7 +421,7 @@ function checkRequiresAndBranches(ctx: CheckContext): void {
       ctx.report(
         RULES.supportedRequires.id,
         at(supported!),
-        `$plugin->supported starts at ${branchName(min)}, but $plugin->requires ${requires ? describe(requires.value) : ''} needs Moodle ${branchInfo(requiresBranch)?.name ?? 'newer than ' + NEWEST_BRANCH.name} or later.`,
+        `$plugin->supported starts at ${branchName(min)}, but $plugin->requires ${requires ? describe(requires.value) : ''} needs Moodle ${requiresBranch > NEWEST_BRANCH.branch ? `newer than ${NEWEST_BRANCH.name}` : branchName(requiresBranch)} or later.`,
         `Use supported [${requiresBranch}, ${max}] or lower requires.`,
       );
     } else if (max !== -1 && max < requiresBranch) {

@@ -34,7 +34,7 @@ export function branchInfo(branch: number): BranchInfo | undefined {
 }
 
 export function branchName(branch: number): string {
-  return branchInfo(branch)?.name ?? String(branch);
+  return ALL_RELEASES.find((b) => b.branch === branch)?.name ?? String(branch);
 }
 
 /** A value shaped like a Moodle branch number: 39, 310, 311, 400 ... 502, and future ones. */
@@ -44,9 +44,39 @@ export function isBranchShaped(n: number): boolean {
   return n >= 310 && n <= 999 && n % 100 < 20;
 }
 
-/** The first known branch whose builds can satisfy `$plugin->requires = version`. */
-export function branchForRequires(version: number): BranchInfo | undefined {
-  return BRANCHES.find((b) => version < b.version + 100);
+/**
+ * Release versions of branches older than those we lint for, so that an old `$plugin->requires`
+ * still maps to the branch it names (PHP facts are irrelevant there: we never target them).
+ */
+const HISTORIC: readonly Pick<BranchInfo, 'branch' | 'name' | 'version'>[] = [
+  { branch: 20, name: '2.0', version: 2010112400 },
+  { branch: 21, name: '2.1', version: 2011070100 },
+  { branch: 22, name: '2.2', version: 2011120500 },
+  { branch: 23, name: '2.3', version: 2012062500 },
+  { branch: 24, name: '2.4', version: 2012120300 },
+  { branch: 25, name: '2.5', version: 2013051400 },
+  { branch: 26, name: '2.6', version: 2013111800 },
+  { branch: 27, name: '2.7', version: 2014051200 },
+  { branch: 28, name: '2.8', version: 2014111000 },
+  { branch: 29, name: '2.9', version: 2015051100 },
+  { branch: 30, name: '3.0', version: 2015111600 },
+  { branch: 31, name: '3.1', version: 2016052300 },
+  { branch: 32, name: '3.2', version: 2016120500 },
+  { branch: 33, name: '3.3', version: 2017051500 },
+  { branch: 34, name: '3.4', version: 2017111300 },
+  { branch: 35, name: '3.5', version: 2018051700 },
+  { branch: 36, name: '3.6', version: 2018120300 },
+  { branch: 37, name: '3.7', version: 2019052000 },
+  { branch: 38, name: '3.8', version: 2019111800 },
+];
+
+const ALL_RELEASES = [...HISTORIC, ...BRANCHES];
+
+/** The first branch whose builds can satisfy `$plugin->requires = version` (2.0 onwards). */
+export function branchForRequires(
+  version: number,
+): Pick<BranchInfo, 'branch' | 'name' | 'version'> | undefined {
+  return ALL_RELEASES.find((b) => version < b.version + 100);
 }
 
 /** Known branches within [min, max] (inclusive); max may be -1 meaning "no upper bound". */

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
 import {
   BRANCHES,
   NEWEST_BRANCH,
@@ -12,6 +11,7 @@ import {
 import { isPhpArray, parsePhp, PARSER_MAX_PHP, type ParsedPhp } from './php.js';
 import { pluginType, splitComponent, type PluginTypeInfo } from './plugintypes.js';
 import { readVersionFile, type VersionFile } from './version-file.js';
+import { childrenNamed, childText, parseXml, type XmlParse } from './xml.js';
 
 /** Directories never linted: VCS and dependency folders, and dot-folders Moodle never loads. */
 const SKIP_DIR = (name: string): boolean => name.startsWith('.') || name === 'node_modules';
@@ -49,6 +49,7 @@ export class Plugin {
   private readonly dirSet: Set<string>;
   private readonly textCache = new Map<string, string | undefined>();
   private readonly phpCache = new Map<string, ParsedPhp | undefined>();
+  private readonly xmlCache = new Map<string, XmlParse | undefined>();
 
   private constructor(
     readonly root: string,
@@ -64,7 +65,7 @@ export class Plugin {
     for (const f of allFiles) {
       for (let d = path.posix.dirname(f); d !== '.'; d = path.posix.dirname(d)) this.dirSet.add(d);
     }
-    this.thirdPartyLocations = readThirdPartyLocations(this.text('thirdpartylibs.xml'));
+    this.thirdPartyLocations = readThirdPartyLocations(this.xml('thirdpartylibs.xml'));
     const isThirdParty = (f: string): boolean =>
       this.thirdPartyLocations.some((loc) => f === loc || f.startsWith(`${loc}/`));
     const isIgnored = options.isIgnored ?? (() => false);
@@ -135,13 +136,27 @@ export class Plugin {
     return v;
   }
 
+  /** A parsed XML file with positions (or its well-formedness error), cached. */
+  xml(rel: string): XmlParse | undefined {
+    if (this.xmlCache.has(rel)) return this.xmlCache.get(rel);
+    const code = this.text(rel);
+    const v = code === undefined ? undefined : parseXml(code);
+    this.xmlCache.set(rel, v);
+    return v;
+  }
+
   /**
-   * The Moodle branches this plugin claims to run on: `supported` when it is well-formed, else
-   * from `requires` to the newest branch we know, capped below `incompatible`.
+   * The Moodle branches this plugin can run on: those `supported` names (when well-formed, else
+   * from `requires` to the newest branch we know), minus those below `requires` (Moodle refuses
+   * to install there) and from `incompatible` on. A plugin that only names branches newer than
+   * we know targets the newest we know.
    */
   targetBranches(): BranchInfo[] {
     const fields = (this.parent ?? this).version.fields;
     const supported = fields.supported?.value;
+    const requires = fields.requires?.value;
+    const floor =
+      typeof requires === 'number' ? (branchForRequires(requires)?.branch ?? Infinity) : 0;
     let list: BranchInfo[] | undefined;
     if (supported !== undefined && isPhpArray(supported)) {
       const [min, max] = supported.entries.map((e) => e.value);
@@ -155,30 +170,34 @@ export class Plugin {
         list = branchesBetween(min, max);
       }
     }
-    if (!list) {
-      const requires = fields.requires?.value;
-      const from = typeof requires === 'number' ? branchForRequires(requires) : undefined;
-      list = from
-        ? branchesBetween(from.branch, NEWEST_BRANCH.branch)
-        : [...BRANCHES.filter((b) => b.branch >= 401)];
-    }
+    list ??= typeof requires === 'number' ? [...BRANCHES] : BRANCHES.filter((b) => b.branch >= 401);
+    list = list.filter((b) => b.branch >= floor);
     const incompatible = fields.incompatible?.value;
     if (typeof incompatible === 'number' && isBranchShaped(incompatible)) {
       list = list.filter((b) => b.branch < incompatible);
     }
-    return list;
+    return list.length > 0 ? list : [NEWEST_BRANCH];
   }
 
+  /**
+   * The PHP versions the plugin must parse on: from the oldest target branch's minimum to the
+   * newest one's maximum. When `requires` names a Moodle newer than we know, that Moodle's
+   * minimum PHP is unknown too, so only the newest PHP is judged.
+   */
   phpRange(): { min: string; max: string } {
     const list = this.targetBranches();
-    if (list.length === 0) return { min: PARSER_MAX_PHP, max: PARSER_MAX_PHP };
     const cmp = (a: string, b: string): number => Number(a) - Number(b);
-    const min = list.map((b) => b.phpMin).sort(cmp)[0]!;
-    const max = list
-      .map((b) => b.phpMax)
-      .sort(cmp)
-      .at(-1)!;
-    return { min, max: cmp(max, PARSER_MAX_PHP) > 0 ? PARSER_MAX_PHP : max };
+    const cap = (v: string): string => (cmp(v, PARSER_MAX_PHP) > 0 ? PARSER_MAX_PHP : v);
+    const max = cap(
+      list
+        .map((b) => b.phpMax)
+        .sort(cmp)
+        .at(-1) ?? PARSER_MAX_PHP,
+    );
+    const requires = (this.parent ?? this).version.fields.requires?.value;
+    if (typeof requires === 'number' && branchForRequires(requires) === undefined)
+      return { min: max, max };
+    return { min: cap(list.map((b) => b.phpMin).sort(cmp)[0] ?? max), max };
   }
 
   /** Subplugin types from db/subplugins.json, as Moodle reads them for the branch in question. */
@@ -263,25 +282,11 @@ function listFiles(root: string): string[] {
   return out.sort();
 }
 
-function readThirdPartyLocations(xml: string | undefined): string[] {
-  if (xml === undefined) return [];
-  try {
-    const doc = new XMLParser({ isArray: (name) => name === 'library' }).parse(xml) as {
-      libraries?: { library?: { location?: unknown }[] };
-    };
-    return (doc.libraries?.library ?? [])
-      .map((l) =>
-        typeof l.location === 'string'
-          ? l.location
-              .trim()
-              .replace(/^\.?\//, '')
-              .replace(/\/$/, '')
-          : '',
-      )
-      .filter((l) => l !== '' && !l.includes('..'));
-  } catch {
-    return [];
-  }
+function readThirdPartyLocations(xml: XmlParse | undefined): string[] {
+  if (!xml || !('root' in xml)) return [];
+  return childrenNamed(xml.root, 'library')
+    .map((l) => (childText(l, 'location') ?? '').replace(/^\.?\//, '').replace(/\/$/, ''))
+    .filter((l) => l !== '' && !l.includes('..'));
 }
 
 export function isDirectory(p: string): boolean {
