@@ -9,6 +9,7 @@ import {
   type ClassLike,
   type PhpNode,
 } from '../plugin/php.js';
+import type { Plugin } from '../plugin/plugin.js';
 import type { CheckContext, CheckFamily, RuleMeta } from './types.js';
 
 /**
@@ -63,32 +64,45 @@ export const CLASSES_RULES: readonly RuleMeta[] = [
 
 const FUNCTION_ONLY_KINDS = new Set(['class', 'interface', 'trait', 'enum']);
 
+/**
+ * Basenames of PHP files that some other file of the plugin names in a quoted path
+ * (`require_once(__DIR__ . '/foo.php')`), with the files naming them; built once per plugin.
+ */
+const pathMentions = new WeakMap<Plugin, Map<string, Set<string>>>();
+function requiredByHand(plugin: Plugin, rel: string): boolean {
+  let index = pathMentions.get(plugin);
+  if (!index) {
+    index = new Map();
+    for (const f of plugin.files) {
+      if (!f.endsWith('.php')) continue;
+      for (const m of (plugin.text(f) ?? '').matchAll(/\/([^/'"\s]+\.php)['"]/g)) {
+        const set = index.get(m[1]!) ?? new Set<string>();
+        set.add(f);
+        index.set(m[1]!, set);
+      }
+    }
+    pathMentions.set(plugin, index);
+  }
+  const by = index.get(rel.slice(rel.lastIndexOf('/') + 1));
+  return by !== undefined && [...by].some((f) => f !== rel);
+}
+
 export const classesFamily: CheckFamily = {
   family: 'classes',
   rules: CLASSES_RULES,
   run(ctx) {
     const component = ctx.plugin.component;
     if (!component) return;
-    const files = ctx.plugin.filesUnder('classes', '.php');
-    const requiredByHand = (rel: string): boolean => {
-      const base = rel.slice(rel.lastIndexOf('/') + 1);
-      return ctx.plugin.files.some((f) => {
-        if (f === rel || !f.endsWith('.php')) return false;
-        const code = ctx.plugin.text(f) ?? '';
-        return code.includes(`/${base}'`) || code.includes(`/${base}"`);
-      });
-    };
-    for (const rel of files) checkFile(ctx, component, rel, requiredByHand);
-    checkLevel2(ctx, component, files);
+    checkLevel2(ctx, component, ctx.plugin.filesUnder('classes', '.php'));
+  },
+  checkFile(ctx, rel) {
+    const component = ctx.plugin.component;
+    if (!component || !rel.startsWith('classes/') || !rel.endsWith('.php')) return;
+    checkClassFile(ctx, component, rel);
   },
 };
 
-function checkFile(
-  ctx: CheckContext,
-  component: string,
-  rel: string,
-  requiredByHand: (rel: string) => boolean,
-): void {
+function checkClassFile(ctx: CheckContext, component: string, rel: string): void {
   const ast = ctx.plugin.php(rel)?.ast;
   if (!ast) return; // The php family reports syntax errors.
   const segments = rel.split('/').slice(1);
@@ -104,7 +118,7 @@ function checkFile(
   if (declared.length === 0) {
     // class_alias() shims (deprecated class names) are how Moodle itself keeps old names loadable;
     // a file the plugin requires by hand is loaded, just misplaced.
-    if (calls(ast, ['class_alias']).length > 0 || requiredByHand(rel)) return;
+    if (calls(ast, ['class_alias']).length > 0 || requiredByHand(ctx.plugin, rel)) return;
     ctx.report(
       'classes/no-class',
       { file: rel, line: 1 },
@@ -127,7 +141,7 @@ function checkFile(
     return;
   }
   const first = declared[0]!;
-  if (requiredByHand(rel)) {
+  if (requiredByHand(ctx.plugin, rel)) {
     ctx.report(
       'classes/not-autoloadable',
       { file: rel, ...position(first.node) },

@@ -1,4 +1,5 @@
 import { mayNeedNewerPhp } from '../plugin/php-features.js';
+import type { Plugin } from '../plugin/plugin.js';
 import {
   child,
   children,
@@ -58,47 +59,61 @@ export const PHP_RULES: readonly RuleMeta[] = [
 const GUARD_EXEMPT = (rel: string): boolean =>
   /^(classes|lang)\//.test(rel) || /(^|\/)(lang|vendor|tests\/behat|tests\/fixtures)\//.test(rel);
 
+/** The PHP range to judge, computed once per plugin. */
+const ranges = new WeakMap<
+  Plugin,
+  { min: string; max: string; oldestBranch: string | undefined }
+>();
+function rangeOf(plugin: Plugin): { min: string; max: string; oldestBranch: string | undefined } {
+  let r = ranges.get(plugin);
+  if (!r) {
+    const { min, max } = plugin.phpRange();
+    r = { min, max, oldestBranch: plugin.targetBranches().find((b) => b.phpMin === min)?.name };
+    ranges.set(plugin, r);
+  }
+  return r;
+}
+
 export const phpFamily: CheckFamily = {
   family: 'php',
   rules: PHP_RULES,
-  run(ctx) {
-    const range = ctx.plugin.phpRange();
-    const minPhp = range.min;
-    const oldestBranch = ctx.plugin.targetBranches().find((b) => b.phpMin === minPhp)?.name;
-    for (const rel of ctx.plugin.files) {
-      if (!rel.endsWith('.php')) continue;
-      const parsed = ctx.plugin.php(rel);
-      if (!parsed) continue;
-      if (parsed.error) {
-        ctx.report(
-          'php/syntax',
-          { file: rel, line: parsed.error.line, column: parsed.error.column },
-          `${rel}: ${parsed.error.message} (parsed as PHP ${range.max}).`,
-          'Fix the syntax; `php -l` shows the same error.',
-        );
-        continue;
-      }
-      const ast = parsed.ast;
-      if (!ast) continue;
-      const code = ctx.plugin.text(rel) ?? '';
-      if (Number(minPhp) < Number(range.max) && mayNeedNewerPhp(code, minPhp, range.max)) {
-        const old = parsePhp(code, rel, minPhp);
-        if (old.error) {
-          ctx.report(
-            'php/syntax-version',
-            { file: rel, line: old.error.line, column: old.error.column },
-            `${rel} does not parse on PHP ${minPhp} (${old.error.message}), the minimum PHP of Moodle ${oldestBranch ?? '?'} which this plugin claims to support.`,
-            `Use syntax PHP ${minPhp} understands, or drop support for Moodle ${oldestBranch ?? 'branches'} whose minimum PHP is ${minPhp}.`,
-          );
-        }
-      }
-      const includes = configIncludes(ast);
-      if (includes.length === 0 && !GUARD_EXEMPT(rel)) checkGuard(ctx, rel, ast);
-      if (includes.length > 0 && (rel.startsWith('cli/') || rel.includes('/cli/'))) {
-        checkCliScript(ctx, rel, ast, includes[0]!);
-      }
-      checkClosingTag(ctx, rel, ast);
+  run() {
+    // Every php/* rule is a per-file check.
+  },
+  checkFile(ctx, rel) {
+    if (!rel.endsWith('.php')) return;
+    const parsed = ctx.plugin.php(rel);
+    if (!parsed) return;
+    const { min: minPhp, max, oldestBranch } = rangeOf(ctx.plugin);
+    if (parsed.error) {
+      ctx.report(
+        'php/syntax',
+        { file: rel, line: parsed.error.line, column: parsed.error.column },
+        `${rel}: ${parsed.error.message} (parsed as PHP ${max}).`,
+        'Fix the syntax; `php -l` shows the same error.',
+      );
+      return;
     }
+    const ast = parsed.ast;
+    if (!ast) return;
+    const code = ctx.plugin.text(rel) ?? '';
+    if (Number(minPhp) < Number(max) && mayNeedNewerPhp(code, minPhp, max)) {
+      const old = parsePhp(code, rel, minPhp);
+      if (old.error) {
+        ctx.report(
+          'php/syntax-version',
+          { file: rel, line: old.error.line, column: old.error.column },
+          `${rel} does not parse on PHP ${minPhp} (${old.error.message}), the minimum PHP of Moodle ${oldestBranch ?? '?'} which this plugin claims to support.`,
+          `Use syntax PHP ${minPhp} understands, or drop support for Moodle ${oldestBranch ?? 'branches'} whose minimum PHP is ${minPhp}.`,
+        );
+      }
+    }
+    const includes = configIncludes(ast);
+    if (includes.length === 0 && !GUARD_EXEMPT(rel)) checkGuard(ctx, rel, ast);
+    if (includes.length > 0 && (rel.startsWith('cli/') || rel.includes('/cli/'))) {
+      checkCliScript(ctx, rel, ast, includes[0]!);
+    }
+    checkClosingTag(ctx, rel, ast);
   },
 };
 

@@ -17,7 +17,15 @@ export const CRASH_RULE: RuleMeta = {
   fix: 'Report the bug with the plugin that triggers it. Disable the family in .moodle-plugin-check.yml to work around it meanwhile.',
 };
 
-/** Runs the families over a plugin and each of its subplugins; paths come out relative to the top root. */
+/** The top plugin and every subplugin below it, depth first. */
+export function allPlugins(top: Plugin): Plugin[] {
+  return [top, ...top.subplugins.flatMap(allPlugins)];
+}
+
+/**
+ * Runs the families over a plugin and each of its subplugins; paths come out relative to the top
+ * root. A family that throws becomes a tool/check-crashed finding instead of ending the run.
+ */
 export function runFamilies(
   families: readonly CheckFamily[],
   top: Plugin,
@@ -26,7 +34,8 @@ export function runFamilies(
   const enabled = options.isRuleEnabled ?? (() => true);
   const ignored = options.isPathIgnored ?? (() => false);
   const findings: Finding[] = [];
-  const visit = (plugin: Plugin): void => {
+  for (const plugin of allPlugins(top)) {
+    const pluginFile = plugin.isSubplugin ? { file: plugin.display('version.php') } : {};
     for (const family of families) {
       const byId = new Map(family.rules.map((r) => [r.id, r]));
       const ctx: CheckContext = {
@@ -40,11 +49,7 @@ export function runFamilies(
           findings.push({
             ruleId,
             severity: rule.severity,
-            ...(file !== undefined
-              ? { file }
-              : plugin.isSubplugin
-                ? { file: plugin.display('version.php') }
-                : {}),
+            ...(file !== undefined ? { file } : pluginFile),
             ...(where.line !== undefined ? { line: where.line } : {}),
             ...(where.column !== undefined ? { column: where.column } : {}),
             message,
@@ -52,20 +57,30 @@ export function runFamilies(
           });
         },
       };
-      try {
+      const guarded = (what: string, fn: () => void): void => {
+        try {
+          fn();
+        } catch (e) {
+          findings.push({
+            ruleId: CRASH_RULE.id,
+            severity: CRASH_RULE.severity,
+            ...pluginFile,
+            message: `The ${family.family}/* checks crashed on ${what}: ${(e as Error).message}`,
+            ...((e as Error).stack !== undefined ? { hint: (e as Error).stack } : {}),
+          });
+        }
+      };
+      guarded(plugin.component ?? plugin.display(''), () => {
         family.run(ctx);
-      } catch (e) {
-        findings.push({
-          ruleId: CRASH_RULE.id,
-          severity: CRASH_RULE.severity,
-          ...(plugin.isSubplugin ? { file: plugin.display('version.php') } : {}),
-          message: `The ${family.family}/* checks crashed on ${plugin.component ?? plugin.prefix}: ${(e as Error).message}`,
-          hint: (e as Error).stack,
-        });
+      });
+      if (family.checkFile) {
+        for (const rel of plugin.files) {
+          guarded(plugin.display(rel), () => {
+            family.checkFile?.(ctx, rel);
+          });
+        }
       }
     }
-    for (const sub of plugin.subplugins) visit(sub);
-  };
-  visit(top);
+  }
   return findings;
 }

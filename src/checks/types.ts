@@ -30,8 +30,13 @@ export interface CheckContext {
 export interface CheckFamily {
   family: string;
   rules: readonly RuleMeta[];
-  /** Static checks are synchronous: every read is cached by the Plugin. */
+  /** Plugin-level checks, once per plugin. Synchronous: every read is cached by the Plugin. */
   run(ctx: CheckContext): void;
+  /**
+   * Checks of one lintable file that need nothing but that file (and cheap plugin-level facts).
+   * Called once per file of `ctx.plugin.files`; the runner may spread files over worker threads.
+   */
+  checkFile?(ctx: CheckContext, rel: string): void;
 }
 
 export type { Finding };

@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_RULES, FAMILIES, RULE_IDS } from '../checks/index.js';
-import { runFamilies } from '../checks/run.js';
-import { compareFindings, type Finding } from '../core/finding.js';
+import { allPlugins, runFamilies } from '../checks/run.js';
+import { compareFindings } from '../core/finding.js';
 import { UserError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
 import {
@@ -84,7 +84,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     return { plugin, config };
   });
 
-  const findings: Finding[] = await timed(phases, 'lint', () =>
+  const findings = await timed(phases, 'lint', () =>
     runFamilies(FAMILIES, plugin, {
       isRuleEnabled: ruleFilter(config),
       isPathIgnored: pathFilter(config),
@@ -94,7 +94,9 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const lint = phases.at(-1)!;
   const summary = summarize(findings);
   if (summary.errors > 0) lint.status = 'failed';
-  lint.detail = `${ALL_RULES.length} rules over ${countPlugins(plugin)} plugin(s), ${plugin.files.length} files`;
+  const plugins = allPlugins(plugin);
+  const files = plugins.reduce((n, p) => n + p.files.length, 0);
+  lint.detail = `${ALL_RULES.length} rules over ${plugins.length} plugin(s), ${files} files`;
 
   for (const name of MOODLE_PHASES) {
     phases.push({
@@ -118,10 +120,6 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       summary,
     },
   };
-}
-
-function countPlugins(p: Plugin): number {
-  return 1 + p.subplugins.reduce((n, s) => n + countPlugins(s), 0);
 }
 
 export function pluginSummary(plugin: Plugin): PluginSummary {
