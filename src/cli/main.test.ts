@@ -62,6 +62,21 @@ describe('moodle-plugin-check check', () => {
     expect(r.out).toContain('✔ mod_example');
   });
 
+  it('gives every JSON finding all seven keys, null where absent', async () => {
+    const r = await run('check', fixture('version-bare'), '--format', 'json', '--fail-on', 'never');
+    const json = JSON.parse(r.out) as { findings: Record<string, unknown>[] };
+    const missing = json.findings.find((f) => f.ruleId === 'version/component-missing');
+    expect(missing).toEqual({
+      ruleId: 'version/component-missing',
+      severity: 'error',
+      file: 'version.php',
+      line: null,
+      column: null,
+      message: 'version.php does not set $plugin->component.',
+      hint: null,
+    });
+  });
+
   it.each([
     [['check', '/definitely/not/here'], /no such directory/],
     [['check', fixture('mod_example/db')], /no version\.php/],

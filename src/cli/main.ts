@@ -110,7 +110,9 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
           writeFileSync(path.join(opts.docs, name), text);
         return;
       }
-      for (const r of ALL_RULES) io.stdout(`${r.id.padEnd(40)}${r.severity.padEnd(9)}${r.title}\n`);
+      const width = Math.max(...ALL_RULES.map((r) => r.id.length)) + 2;
+      for (const r of ALL_RULES)
+        io.stdout(`${r.id.padEnd(width)}${r.severity.padEnd(9)}${r.title}\n`);
     });
 
   try {
