@@ -2,8 +2,11 @@ import { APIS_SINCE, isAllowedLevel2 } from '../plugin/apis.js';
 import { NEWEST_BRANCH } from '../plugin/branches.js';
 import {
   calls,
+  child,
   children,
   classLikes,
+  evaluate,
+  topLevelStatements,
   position,
   text,
   type ClassLike,
@@ -114,11 +117,24 @@ function checkClassFile(ctx: CheckContext, component: string, rel: string): void
   const accepted = new Set([`${expectedNs}\\${base}`.toLowerCase()]);
   if (segments.length === 0) accepted.add(`${component}_${base}`.toLowerCase());
 
-  const declared = classLikes(ast).filter((c) => FUNCTION_ONLY_KINDS.has(c.kind));
+  // A class declared in both branches of an `if` (one per Moodle version) is still one class.
+  const seenFqn = new Set<string>();
+  const declared = classLikes(ast).filter((c) => {
+    const key = c.fqn.toLowerCase();
+    if (!FUNCTION_ONLY_KINDS.has(c.kind) || seenFqn.has(key)) return false;
+    seenFqn.add(key);
+    return true;
+  });
   if (declared.length === 0) {
     // class_alias() shims (deprecated class names) are how Moodle itself keeps old names loadable;
-    // a file the plugin requires by hand is loaded, just misplaced.
-    if (calls(ast, ['class_alias']).length > 0 || requiredByHand(ctx.plugin, rel)) return;
+    // a file the plugin requires by hand is loaded, just misplaced; `if (false) { class ... }`
+    // files are deliberate stubs for IDEs, never meant to load.
+    if (
+      calls(ast, ['class_alias']).length > 0 ||
+      requiredByHand(ctx.plugin, rel) ||
+      hasDeadStubs(ast)
+    )
+      return;
     ctx.report(
       'classes/no-class',
       { file: rel, line: 1 },
@@ -168,6 +184,13 @@ function checkClassFile(ctx: CheckContext, component: string, rel: string): void
     { file: rel, ...position(nsNode ?? first.node) },
     `${rel} declares ${first.kind} ${first.fqn}${first.namespace ? '' : ' in the global namespace'}, but the autoloader only finds this file as ${segments.length === 0 ? `${expectedNs}\\${base} or ${component}_${base}` : `${expectedNs}\\${base}`}.`,
     `Use namespace ${wanted}; or move the file to the folder matching its namespace.`,
+  );
+}
+
+/** `if (false) { ... }` at file level: code kept only for IDEs. */
+function hasDeadStubs(ast: PhpNode): boolean {
+  return topLevelStatements(ast).some(
+    ({ node }) => node.kind === 'if' && evaluate(child(node, 'test')) === false,
   );
 }
 

@@ -16,6 +16,7 @@ describe('php family', () => {
       'php/moodle-internal locallib.php:4',
       'php/syntax broken.php:5',
       'php/syntax-version classes/status.php:4',
+      'php/syntax-version-tests tests/status_test.php:4',
     ]);
   });
 

@@ -29,6 +29,13 @@ export const PHP_RULES: readonly RuleMeta[] = [
     fix: 'Rewrite the construct for the older PHP, or raise `$plugin->requires`/`$plugin->supported` to the first Moodle branch whose minimum PHP supports it.',
   },
   {
+    id: 'php/syntax-version-tests',
+    severity: 'warning',
+    title: 'Test code uses PHP syntax newer than the oldest PHP the plugin claims to support',
+    why: 'Files under tests/ are only loaded by PHPUnit and Behat, never by a production site, so the plugin itself still works there; but its tests cannot run on the oldest Moodle and PHP it claims to support.',
+    fix: 'Rewrite the construct for the older PHP, or raise `$plugin->requires`/`$plugin->supported`.',
+  },
+  {
     id: 'php/moodle-internal',
     severity: 'warning',
     title: "Include-only file with side effects lacks `defined('MOODLE_INTERNAL') || die();`",
@@ -101,7 +108,7 @@ export const phpFamily: CheckFamily = {
       const old = parsePhp(code, rel, minPhp);
       if (old.error) {
         ctx.report(
-          'php/syntax-version',
+          /(^|\/)tests\//.test(rel) ? 'php/syntax-version-tests' : 'php/syntax-version',
           { file: rel, line: old.error.line, column: old.error.column },
           `${rel} does not parse on PHP ${minPhp} (${old.error.message}), the minimum PHP of Moodle ${oldestBranch ?? '?'} which this plugin claims to support.`,
           `Use syntax PHP ${minPhp} understands, or drop support for Moodle ${oldestBranch ?? 'branches'} whose minimum PHP is ${minPhp}.`,

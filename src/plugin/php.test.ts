@@ -23,8 +23,19 @@ describe('parsePhp', () => {
     expect(r.error?.message).toMatch(/syntax error/);
   });
 
-  it('accepts clone() with parentheses, which php-parser alone rejects', () => {
-    expect(parsePhp('<?php $a = clone($b); $c = clone ($d)->x;', 'x.php').error).toBeUndefined();
+  it('accepts clone followed by a parenthesis, which php-parser alone rejects', () => {
+    for (const code of [
+      '$a = clone($b);',
+      '$c = clone ($d)->x;',
+      '$e = clone (object) $f;',
+      '$g = clone ($h ?? $i);',
+    ]) {
+      expect(parsePhp(`<?php ${code}`, 'x.php').error, code).toBeUndefined();
+    }
+    expect(
+      parsePhp('<?php class A { function clone() {} } $a->clone(); A::clone();', 'x.php').error,
+    ).toBeUndefined();
+    expect(parsePhp('<?php $a = clone(;', 'x.php').error).toBeDefined();
   });
 
   it('judges syntax by PHP version', () => {
@@ -64,6 +75,13 @@ describe('declarations', () => {
       ),
     );
     expect([...fns.keys()]).toEqual(['a']);
+  });
+
+  it('ignores classes declared in if (false) stubs', () => {
+    const list = classLikes(
+      ast('<?php namespace a; if (false) { class stub {} } else { class real {} }'),
+    );
+    expect(list.map((c) => c.fqn)).toEqual(['a\\real']);
   });
 
   it('finds classes with their namespace, in both namespace forms', () => {

@@ -26,11 +26,13 @@ export interface ParsedPhp {
 export const PARSER_MAX_PHP = '8.4';
 
 /**
- * php-parser 3.x rejects `clone($x)` (valid PHP, and a function-like form in 8.5). Rewriting the
- * keyword to a call of the same length keeps every line and column where it was.
+ * php-parser 3.x rejects `clone` followed by `(` (`clone($x)`, `clone ($a ?? $b)`,
+ * `clone (object) $a`), all valid PHP. The keyword becomes the same-length `@    `, a unary
+ * operator that takes the same operand, so every line and column stays where it was. Method
+ * names (`->clone(`, `::clone(`, `function clone(`) are left alone.
  */
 function shimParserGaps(code: string): string {
-  return code.replace(/\bclone(\s*)\(/g, 'clon_$1(');
+  return code.replace(/(?<!(?:->|::|\bfunction)\s*)\bclone(?=\s*\()/g, '@    ');
 }
 
 export function parsePhp(
@@ -340,7 +342,9 @@ export function classLikes(program: PhpNode): ClassLike[] {
           node: s,
         });
       } else if (s.kind === 'if' || s.kind === 'block' || s.kind === 'declare') {
-        const body = child(s, 'body');
+        // `if (false) { class x {} }` never declares anything (IDE stubs do this).
+        const deadBody = s.kind === 'if' && evaluate(child(s, 'test')) === false;
+        const body = deadBody ? undefined : child(s, 'body');
         visit(body ? (body.kind === 'block' ? children(body, 'children') : [body]) : [], ns);
         visit(children(s, 'children'), ns);
         const alt = child(s, 'alternate');
