@@ -1,9 +1,8 @@
-// Bundles the CLI (and later the action) into dist/. Deterministic: CI checks dist/ is fresh.
+// Bundles the CLI and the PHP worker into dist/. Deterministic: CI checks dist/ is fresh.
+// No WASM here: the php-wasm runtime package is resolved at run time (src/php/runtime-package.ts).
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: { cli: 'src/cli/index.ts' },
-  outdir: 'dist',
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -17,4 +16,8 @@ await build({
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
-});
+};
+
+await build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' });
+// Worker threads load it by URL, beside cli.js (see src/php/runtime.ts).
+await build({ ...common, entryPoints: ['src/php/php-worker.mjs'], outfile: 'dist/php-worker.mjs' });

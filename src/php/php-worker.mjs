@@ -1,0 +1,206 @@
+// One PHP CLI invocation inside a worker thread. Plain JavaScript on purpose: Node 20 cannot start a
+// worker from a .ts file, and the bundle ships this file as its own entry (dist/php-worker.mjs).
+// The parent (runtime.ts) owns every policy decision; this file only applies what it is given:
+// a fresh WASM runtime, the declared mounts (read-only ones enforced in the VFS), no network, no
+// host environment, then `php.cli(argv)` with output streamed back as messages.
+import { EventEmitter } from 'node:events';
+import Module from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { loadPHPRuntime, PHP, setPhpIniEntries } from '@php-wasm/universal';
+import { createSpawnHandler } from '@php-wasm/util';
+
+// Emscripten errno values (see ERRNO_CODES in the php_8_x.js loaders).
+const EROFS = 69;
+const O_ACCMODE = 3;
+const O_RDONLY = 0;
+
+const OPENSSL_DIR = '/root/install/ssl';
+const OPENSSL_CNF = `HOME = .
+[ req ]
+distinguished_name = req_distinguished_name
+[ req_distinguished_name ]
+`;
+
+/** @typedef {{ hostPath: string, vfsPath: string, readOnly: boolean, isFile: boolean }} WorkerMount */
+/**
+ * @typedef {{
+ *   loaderPath: string, processId: number, mounts: WorkerMount[], argv: string[],
+ *   env: Record<string, string>, cwd: string | undefined, ini: Record<string, string>
+ * }} WorkerInput
+ */
+
+/** @param {unknown} message */
+function post(message) {
+  parentPort?.postMessage(message);
+}
+
+/**
+ * A WebSocket that never connects. Emscripten's SOCKFS tunnels every PHP TCP connection through a
+ * WebSocket class: on Node it calls `require('ws')` and then `Module.websocket.decorator`.
+ * @php-wasm/node's loadNodeRuntime() starts a local WebSocket-to-TCP proxy for it; we do not.
+ * Throwing from the constructor is not an option: the asyncify connect() path does not catch it
+ * and the worker dies. So the socket is created and fails on the next tick, and PHP sees
+ * "Connection refused" (curl, file_get_contents) or a dead stream (fsockopen).
+ */
+class NoNetworkWebSocket extends EventEmitter {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSING = 2;
+  static CLOSED = 3;
+  CONNECTING = 0;
+  OPEN = 1;
+  CLOSING = 2;
+  CLOSED = 3;
+  binaryType = 'arraybuffer';
+  readyState = 0;
+
+  /** @param {string} url */
+  constructor(url) {
+    super();
+    this.url = url;
+    setImmediate(() => {
+      this.readyState = 3;
+      this.emit('error', new Error('network access is disabled'));
+      this.emit('close');
+    });
+  }
+
+  send() {
+    throw new Error('network access is disabled');
+  }
+
+  close() {
+    this.readyState = 3;
+  }
+}
+
+// The `ws` package is not installed beside a downloaded runtime package (and must not be used
+// anyway); answer the loader's require('ws') with the refusing class. Worker-local patch.
+const originalLoad = /** @type {any} */ (Module)._load;
+/** @type {any} */ (Module)._load = function (/** @type {string} */ request, ...rest) {
+  return request === 'ws' ? NoNetworkWebSocket : originalLoad.call(this, request, ...rest);
+};
+
+/**
+ * NODEFS has no read-only flag. Its node/stream operations are shared by every NODEFS node, so we
+ * wrap the mutating ones and refuse them (EROFS) when the node belongs to a mount declared
+ * read-only (`mount.opts.readOnly`).
+ */
+function enforceReadOnlyMounts(FS) {
+  const NODEFS = FS.filesystems.NODEFS;
+  const isReadOnly = (node) => Boolean(node?.mount?.opts?.readOnly);
+  const deny = () => {
+    throw new FS.ErrnoError(EROFS);
+  };
+  const nodeOps = NODEFS.node_ops;
+  for (const [name, nodeOf] of [
+    ['setattr', (args) => [args[0]]],
+    ['mknod', (args) => [args[0]]],
+    ['rename', (args) => [args[0], args[1]]],
+    ['unlink', (args) => [args[0]]],
+    ['rmdir', (args) => [args[0]]],
+    ['symlink', (args) => [args[0]]],
+  ]) {
+    const original = nodeOps[name];
+    nodeOps[name] = function (...args) {
+      if (nodeOf(args).some(isReadOnly)) deny();
+      return original.apply(this, args);
+    };
+  }
+  const streamOps = NODEFS.stream_ops;
+  const originalOpen = streamOps.open;
+  streamOps.open = function (stream) {
+    if (isReadOnly(stream.node) && (stream.flags & O_ACCMODE) !== O_RDONLY) deny();
+    return originalOpen.call(this, stream);
+  };
+  for (const name of ['setattr', 'write', 'msync']) {
+    const original = streamOps[name];
+    streamOps[name] = function (stream, ...rest) {
+      if (isReadOnly(stream.node)) deny();
+      return original.call(this, stream, ...rest);
+    };
+  }
+}
+
+/**
+ * @param {ReadableStream<Uint8Array>} stream
+ * @param {'stdout' | 'stderr'} type
+ */
+async function pump(stream, type) {
+  for await (const chunk of stream) post({ type, chunk });
+}
+
+/** @param {WorkerInput} input */
+async function main(input) {
+  const loader = await import(pathToFileURL(input.loaderPath).href);
+  /** @type {any} */
+  let emscripten;
+  const runtimeId = await loadPHPRuntime(loader, {
+    processId: input.processId,
+    // `_` would otherwise carry the host path of the Node entry script into PHP's environment.
+    thisProgram: '/usr/local/bin/php',
+    websocket: { decorator: () => NoNetworkWebSocket },
+    // No host environment: Emscripten's synthetic defaults (HOME=/home/web_user, ...) plus `env`.
+    ENV: {},
+    onRuntimeInitialized(module) {
+      emscripten = module;
+    },
+  });
+  const php = new PHP(runtimeId);
+  await php.setSapiName('cli');
+  // Without a handler, exec()/proc_open() hang the runtime; with this one they fail (non-zero exit,
+  // no output), which Moodle's callers already handle.
+  php.setSpawnHandler(
+    createSpawnHandler((command, processApi) => {
+      processApi.stderr(`${command.join(' ')}: running programs is disabled\n`);
+      processApi.exit(127);
+    }),
+  );
+  const FS = emscripten.FS;
+  enforceReadOnlyMounts(FS);
+  // The WASM OpenSSL was built with OPENSSLDIR=/root/install/ssl and ships no openssl.cnf, so
+  // openssl_pkey_new()/openssl_csr_new() fail with "fopen: No such file or directory" (Moodle's
+  // LTI key generation warns at install). A minimal config at the compiled-in path fixes them.
+  FS.mkdirTree(OPENSSL_DIR);
+  FS.writeFile(`${OPENSSL_DIR}/openssl.cnf`, OPENSSL_CNF);
+
+  // Parents before children, so a nested mount lands inside its parent mount.
+  const mounts = [...input.mounts].sort((a, b) => a.vfsPath.length - b.vfsPath.length);
+  for (const mount of mounts) {
+    if (mount.isFile) {
+      FS.mkdirTree(mount.vfsPath.slice(0, mount.vfsPath.lastIndexOf('/')) || '/');
+      if (!php.fileExists(mount.vfsPath)) FS.writeFile(mount.vfsPath, '');
+    } else {
+      FS.mkdirTree(mount.vfsPath);
+    }
+    FS.mount(
+      FS.filesystems.NODEFS,
+      { root: mount.hostPath, readOnly: mount.readOnly },
+      mount.vfsPath,
+    );
+  }
+
+  if (Object.keys(input.ini).length > 0) await setPhpIniEntries(php, input.ini);
+  // php.cli() ignores its `cwd` option; the VFS working directory is what PHP's getcwd() sees.
+  if (input.cwd !== undefined) php.chdir(input.cwd);
+
+  post({ type: 'started' });
+  const response = await php.cli(input.argv, { env: input.env });
+  await Promise.all([pump(response.stdout, 'stdout'), pump(response.stderr, 'stderr')]);
+  const exitCode = await response.exitCode;
+  post({ type: 'exit', exitCode });
+}
+
+main(/** @type {WorkerInput} */ (workerData)).catch((error) => {
+  // PHP's exit() surfaces as an Emscripten ExitStatus; anything else is a runtime failure.
+  if (error && typeof error === 'object' && error.name === 'ExitStatus') {
+    post({ type: 'exit', exitCode: Number(error.status) });
+    return;
+  }
+  post({
+    type: 'error',
+    message: error instanceof Error ? error.message : String(error),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+});
