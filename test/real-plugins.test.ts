@@ -36,4 +36,4 @@ describe.skipIf(plugins.length === 0)('released plugins get no false errors', ()
   });
 });
 
-it.skipIf(plugins.length > 0)('released plugins: set MPC_REAL_PLUGINS to run', () => undefined);
+if (plugins.length === 0) it.skip('released plugins: set MPC_REAL_PLUGINS to run', () => undefined);

@@ -1,3 +1,4 @@
+import { INSTALL_RULES } from '../moodle/install-output.js';
 import { classesFamily } from './classes.js';
 import { dbFamily } from './db.js';
 import { environmentFamily } from './environment.js';
@@ -27,7 +28,12 @@ export const FAMILIES: readonly CheckFamily[] = [
   filesFamily,
 ];
 
-export const ALL_RULES: readonly RuleMeta[] = [...FAMILIES.flatMap((f) => f.rules), CRASH_RULE];
+/** Every rule: the static families', the install/* rules of the Moodle phases, and the tool's own. */
+export const ALL_RULES: readonly RuleMeta[] = [
+  ...FAMILIES.flatMap((f) => f.rules),
+  ...Object.values(INSTALL_RULES),
+  CRASH_RULE,
+];
 
 export const RULE_IDS: ReadonlySet<string> = new Set(ALL_RULES.map((r) => r.id));
 

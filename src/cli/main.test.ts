@@ -24,12 +24,22 @@ describe('moodle-plugin-check check', () => {
 
   it('exits 1 on errors, and honours --fail-on', async () => {
     expect((await run('check', fixture('version-module'), '--no-moodle')).code).toBe(1);
-    expect((await run('check', fixture('version-module'), '--fail-on', 'never')).code).toBe(0);
+    expect(
+      (await run('check', fixture('version-module'), '--no-moodle', '--fail-on', 'never')).code,
+    ).toBe(0);
   });
 
   it('writes the JSON contract to --output and a text summary to stdout', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'mpc-cli-')), 'out', 'r.json');
-    const r = await run('check', fixture('mod_example'), '--format', 'json', '--output', file);
+    const r = await run(
+      'check',
+      fixture('mod_example'),
+      '--no-moodle',
+      '--format',
+      'json',
+      '--output',
+      file,
+    );
     expect(r.code).toBe(0);
     const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual([
@@ -63,7 +73,15 @@ describe('moodle-plugin-check check', () => {
   });
 
   it('gives every JSON finding all seven keys, null where absent', async () => {
-    const r = await run('check', fixture('version-bare'), '--format', 'json', '--fail-on', 'never');
+    const r = await run(
+      'check',
+      fixture('version-bare'),
+      '--no-moodle',
+      '--format',
+      'json',
+      '--fail-on',
+      'never',
+    );
     const json = JSON.parse(r.out) as { findings: Record<string, unknown>[] };
     const missing = json.findings.find((f) => f.ruleId === 'version/component-missing');
     expect(missing).toEqual({
@@ -85,6 +103,12 @@ describe('moodle-plugin-check check', () => {
       /Allowed choices are text, json, github, sarif/,
     ],
     [['check', '--bogus'], /unknown option '--bogus'/],
+    [
+      ['check', fixture('mod_example'), '--timeout', 'soon'],
+      /--timeout soon is not a number of seconds/,
+    ],
+    [['check', fixture('mod_example'), '--php', '5.6'], /--php 5\.6 is not available/],
+    [['check', fixture('mod_example'), '--moodle', '3.2', '--offline'], /Moodle/],
   ])('exits 2 on bad input %j', async (argv, message) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);

@@ -6,6 +6,7 @@ import { ALL_RULES } from '../checks/index.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
 import { runCheck } from '../pipeline/pipeline.js';
+import { addMoodleCommands } from './moodle-commands.js';
 import type { CheckReport } from '../pipeline/report-model.js';
 import { formatGithub } from '../report/github.js';
 import { formatJson } from '../report/json.js';
@@ -79,13 +80,54 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         'never',
       ]),
     )
+    .option(
+      '--moodle <branch|version|dir>',
+      'Moodle to install the plugin on: 4.1, 4.5, 5.0, 5.1, 5.2, a release such as 4.5.7, or a folder (default: the newest branch the plugin supports)',
+    )
     .option('--no-moodle', 'static checks only: no Moodle is provisioned')
+    .option(
+      '--php <version>',
+      'PHP version for the Moodle run (default: the newest the Moodle branch supports)',
+    )
+    .option(
+      '--timeout <seconds>',
+      'stop each PHP run (Moodle install, plugin upgrade) after this long',
+      '900',
+    )
+    .option('--offline', 'never download: use Moodle trees and runtimes already in the cache')
     .action(
       async (
         dir: string,
-        opts: { format: Format; output?: string; failOn?: FailOn; moodle: boolean },
+        opts: {
+          format: Format;
+          output?: string;
+          failOn?: FailOn;
+          moodle?: string | boolean;
+          php?: string;
+          timeout: string;
+          offline?: boolean;
+        },
       ) => {
-        const { report, config } = await runCheck({ pluginDir: dir, moodle: opts.moodle });
+        const timeout = Number(opts.timeout);
+        if (!Number.isFinite(timeout) || timeout <= 0) {
+          throw new UserError(
+            `--timeout ${opts.timeout} is not a number of seconds.`,
+            'Use e.g. --timeout 600.',
+          );
+        }
+        const { report, config } = await runCheck({
+          pluginDir: dir,
+          moodle: opts.moodle !== false,
+          moodleOptions: {
+            ...(typeof opts.moodle === 'string' ? { spec: opts.moodle } : {}),
+            ...(opts.php !== undefined ? { php: opts.php } : {}),
+            timeoutMs: timeout * 1000,
+            ...(opts.offline ? { offline: true } : {}),
+          },
+          log: (line) => {
+            io.stderr(`${line}\n`);
+          },
+        });
         const failOn = opts.failOn ?? config.failOn ?? 'error';
         const out = render(report, opts.format, opts.format === 'text' && !opts.output && io.color);
         if (opts.output) {
@@ -98,6 +140,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         code = exitCodeFor(report, failOn);
       },
     );
+
+  addMoodleCommands(program, io.stdout);
 
   program
     .command('rules')

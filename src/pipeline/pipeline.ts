@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_RULES, FAMILIES, RULE_IDS } from '../checks/index.js';
 import { allPlugins, runFamilies } from '../checks/run.js';
-import { compareFindings } from '../core/finding.js';
+import { compareFindings, type Finding } from '../core/finding.js';
 import { UserError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
 import {
@@ -14,17 +14,25 @@ import {
 import { isPhpArray } from '../plugin/php.js';
 import { isDirectory, Plugin } from '../plugin/plugin.js';
 import { MATURITY } from '../plugin/version-file.js';
+import { runMoodlePhases, type MoodleOptions } from './moodle-phases.js';
 import {
   summarize,
   type CheckReport,
+  type MoodleSummary,
   type PhaseResult,
   type PluginSummary,
 } from './report-model.js';
+
+/** Each PHP run (Moodle install, plugin upgrade) is stopped after this long unless --timeout says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 
 export interface CheckOptions {
   pluginDir: string;
   /** False: static checks only (--no-moodle). */
   moodle: boolean;
+  moodleOptions?: MoodleOptions;
+  /** Progress lines for humans (stderr in the CLI). */
+  log?: (line: string) => void;
 }
 
 export interface CheckResult {
@@ -92,21 +100,31 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   );
   findings.sort(compareFindings);
   const lint = phases.at(-1)!;
-  const summary = summarize(findings);
-  if (summary.errors > 0) lint.status = 'failed';
+  if (findings.some((f) => f.severity === 'error')) lint.status = 'failed';
   const plugins = allPlugins(plugin);
   const files = plugins.reduce((n, p) => n + p.files.length, 0);
   lint.detail = `${ALL_RULES.length} rules over ${plugins.length} plugin(s), ${files} files`;
 
-  for (const name of MOODLE_PHASES) {
-    phases.push({
-      name,
-      status: 'skipped',
-      durationMs: 0,
-      detail: options.moodle
-        ? `not implemented in ${TOOL.name} ${TOOL.version}: only static checks run; nothing was installed`
-        : 'skipped by --no-moodle',
-    });
+  let moodle: MoodleSummary | null = null;
+  if (options.moodle) {
+    const found: Finding[] = [];
+    moodle = await runMoodlePhases(
+      plugin,
+      options.moodleOptions ?? { timeoutMs: DEFAULT_TIMEOUT_MS },
+      phases,
+      found,
+      options.log,
+    );
+    const enabled = ruleFilter(config);
+    const ignored = pathFilter(config);
+    findings.push(
+      ...found.filter((f) => enabled(f.ruleId) && !(f.file !== undefined && ignored(f.file))),
+    );
+    findings.sort(compareFindings);
+  } else {
+    for (const name of MOODLE_PHASES) {
+      phases.push({ name, status: 'skipped', durationMs: 0, detail: 'skipped by --no-moodle' });
+    }
   }
 
   return {
@@ -114,10 +132,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     report: {
       tool: { ...TOOL },
       plugin: pluginSummary(plugin),
-      moodle: null,
+      moodle,
       phases,
       findings,
-      summary,
+      summary: summarize(findings),
     },
   };
 }

@@ -30,6 +30,8 @@ export interface MoodleSummary {
   layout: 'classic' | 'public';
   php: string;
   source: string;
+  /** Everything changed to make Moodle run in php-wasm on SQLite (never hidden). */
+  adjustments: { rule: string; moodle?: string; detail: string }[];
 }
 
 /** The JSON contract (docs/json-report.md). Additive changes only. */

@@ -23,7 +23,7 @@ export const BRANCHES: readonly BranchInfo[] = [
   { branch: 405, name: '4.5', version: 2024100700, phpMin: '8.1', phpMax: '8.3' },
   { branch: 500, name: '5.0', version: 2025041400, phpMin: '8.2', phpMax: '8.4' },
   { branch: 501, name: '5.1', version: 2025100600, phpMin: '8.2', phpMax: '8.4' },
-  { branch: 502, name: '5.2', version: 2026042000, phpMin: '8.2', phpMax: '8.4' },
+  { branch: 502, name: '5.2', version: 2026042000, phpMin: '8.3', phpMax: '8.4' },
 ];
 
 export const OLDEST_BRANCH = BRANCHES[0]!;

@@ -45,6 +45,13 @@ export function formatText(report: CheckReport, options: TextOptions): string {
       `${c.dim('phase')} ${p.name.padEnd(12)}${status}${time}${p.detail ? c.dim(` — ${p.detail}`) : ''}`,
     );
   }
+  if (report.moodle) {
+    const m = report.moodle;
+    lines.push(
+      `${c.dim('moodle')} ${m.release} (${m.layout} layout) on PHP ${m.php} in php-wasm, SQLite database`,
+    );
+    for (const a of m.adjustments) lines.push(`${c.dim('  adjusted')} ${a.detail}`);
+  }
   const { errors, warnings, notices } = report.summary;
   const total = report.phases.reduce((n, p) => n + p.durationMs, 0);
   const name = report.plugin.component ?? 'plugin';
@@ -53,7 +60,11 @@ export function formatText(report: CheckReport, options: TextOptions): string {
   const mark =
     errors > 0 ? c.red(c.bold('✖')) : warnings > 0 ? c.yellow(c.bold('!')) : c.green(c.bold('✔'));
   const skipped = report.phases.filter((p) => p.status === 'skipped').map((p) => p.name);
-  const scope = skipped.length > 0 ? ` — static checks only (${skipped.join(', ')} skipped)` : '';
+  const scope = report.moodle
+    ? ` — on Moodle ${report.moodle.release.replace(/ \(Build.*$/, '')}, PHP ${report.moodle.php}${skipped.length > 0 ? ` (${skipped.join(', ')} skipped)` : ''}`
+    : skipped.length > 0
+      ? ` — static checks only (${skipped.join(', ')} skipped)`
+      : '';
   lines.push('', `${mark} ${c.bold(name)}: ${counts} in ${time}${scope}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,196 @@
+import type { Finding } from '../core/finding.js';
+import type { RuleMeta } from '../checks/types.js';
+
+/** Rules for what Moodle and PHP say while installing or upgrading the plugin. */
+export const INSTALL_RULES = {
+  failed: {
+    id: 'install/failed',
+    severity: 'error',
+    title: 'Moodle could not install or upgrade the plugin',
+    why: 'admin/cli/upgrade.php stopped with an error: on a real site the plugin cannot be installed and the admin is stuck on the upgrade page.',
+    fix: 'Read Moodle’s message (and the file and line when given) and fix the install or upgrade code.',
+  },
+  exception: {
+    id: 'install/exception',
+    severity: 'error',
+    title: 'An exception was thrown from the plugin during install',
+    why: 'An uncaught exception in install.xml processing, db/install.php, db/upgrade.php or code they call aborts the installation.',
+    fix: 'Fix the code at the reported line; run the install again.',
+  },
+  phpError: {
+    id: 'install/php-error',
+    severity: 'error',
+    title: 'A PHP fatal error in the plugin during install',
+    why: 'PHP stopped the install with a fatal error (or ran out of memory) in the plugin’s code.',
+    fix: 'Fix the code at the reported line.',
+  },
+  phpWarning: {
+    id: 'install/php-warning',
+    severity: 'warning',
+    title: 'A PHP warning in the plugin during install',
+    why: 'With debugging on (as in development and CI), warnings print into pages and web service replies; they usually mean a real bug (an undefined variable or index, a wrong argument).',
+    fix: 'Fix the code at the reported line.',
+  },
+  phpNotice: {
+    id: 'install/php-notice',
+    severity: 'notice',
+    title: 'A PHP notice or deprecation in the plugin during install',
+    why: 'Deprecations become errors in the next PHP version; notices hide bugs and print into output with debugging on.',
+    fix: 'Update the code at the reported line.',
+  },
+  debugging: {
+    id: 'install/debugging',
+    severity: 'warning',
+    title: 'Moodle debugging() output caused by the plugin during install',
+    why: 'Moodle calls debugging() for deprecated APIs and developer mistakes; the call comes from the plugin’s code.',
+    fix: 'Follow the message (usually: replace a deprecated function or fix a wrong argument).',
+  },
+  timeout: {
+    id: 'install/timeout',
+    severity: 'error',
+    title: 'The install did not finish in time',
+    why: 'The plugin’s install or upgrade ran longer than the time limit: an endless loop, or far too much work for an install step.',
+    fix: 'Look for a loop in db/install.php or db/upgrade.php; raise --timeout only if the work is real.',
+  },
+} as const satisfies Record<string, RuleMeta>;
+
+export interface OutputContext {
+  /** VFS path of Moodle's root, e.g. /www/moodle. */
+  moodleRoot: string;
+  /** The plugin's install path relative to the Moodle root, e.g. `mod/board` or `public/mod/board`. */
+  pluginPath: string;
+  /** The same relative to the web root (what Moodle prints in backtraces), e.g. `mod/board`. */
+  pluginWebPath: string;
+}
+
+const PHP_MESSAGE =
+  /^(?:PHP )?(Fatal error|Parse error|Warning|Notice|Deprecated|Strict Standards|Recoverable fatal error):\s+(.*) in (\/\S+) on line (\d+)\s*$/;
+const MOODLE_FRAME = /^(?:!! Stack trace: )?\* line (\d+) of (\/\S+): (.*)$/;
+
+function pluginFile(ctx: OutputContext, vfsOrMoodlePath: string): string | undefined {
+  const candidates = [
+    `${ctx.moodleRoot}/${ctx.pluginPath}/`,
+    `${ctx.moodleRoot}/${ctx.pluginWebPath}/`,
+    `/${ctx.pluginWebPath}/`,
+  ];
+  for (const prefix of candidates) {
+    if (vfsOrMoodlePath.startsWith(prefix)) return vfsOrMoodlePath.slice(prefix.length);
+  }
+  return undefined;
+}
+
+function finding(rule: RuleMeta, message: string, file?: string, line?: number): Finding {
+  return {
+    ruleId: rule.id,
+    severity: rule.severity,
+    ...(file !== undefined ? { file } : {}),
+    ...(line !== undefined ? { line } : {}),
+    message,
+  };
+}
+
+export interface UpgradeRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Findings from one run of admin/cli/upgrade.php: PHP messages and Moodle debugging() and
+ * exception backtraces that point into the plugin (output about other components is Moodle's
+ * own business), and install/failed when the run failed without a finding that says why.
+ */
+export function findingsFromUpgrade(
+  run: UpgradeRun,
+  ctx: OutputContext,
+  pluginHas: (rel: string) => boolean,
+): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  const push = (f: Finding): void => {
+    const key = `${f.ruleId}|${f.file ?? ''}|${f.line ?? ''}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(f);
+    }
+  };
+  const lines = `${run.stdout}\n${run.stderr}`.split(/\r?\n/).map((l) => l.trim());
+  let exceptionCode: string | undefined;
+  let exceptionMessage: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const php = PHP_MESSAGE.exec(line);
+    if (php) {
+      const [, kind, message, where, lineNo] = php;
+      const file = pluginFile(ctx, where!);
+      if (file === undefined) continue;
+      const rule = /fatal|parse/i.test(kind!)
+        ? INSTALL_RULES.phpError
+        : kind === 'Warning'
+          ? INSTALL_RULES.phpWarning
+          : INSTALL_RULES.phpNotice;
+      push(finding(rule, `PHP ${kind!}: ${message!}`, file, Number(lineNo)));
+      continue;
+    }
+    // CLI upgrades print an uncaught exception twice (stdout `!!! … !!!`, stderr `Default
+    // exception handler: …`); the stderr form has the debug info, so it is the one we read.
+    const exception = /^Default exception handler:\s*(.*?)\s*(?:Debug:\s*(.*))?$/.exec(line);
+    const debugging = /^\+\+ (.*) \+\+$/.exec(line);
+    if (!exception && !(debugging && !/^Success \(/.test(debugging[1]!))) continue;
+    const message = exception
+      ? [exception[1], exception[2]].filter(Boolean).join(' — ')
+      : debugging![1]!;
+    for (let j = i + 1; j < Math.min(lines.length, i + 60); j++) {
+      const code = /^Error code: (\S+)/.exec(lines[j]!);
+      if (code && exception) exceptionCode = code[1];
+      const frame = MOODLE_FRAME.exec(lines[j]!);
+      if (!frame) continue;
+      const file = pluginFile(ctx, frame[2]!);
+      if (file !== undefined) {
+        push(
+          finding(
+            exception ? INSTALL_RULES.exception : INSTALL_RULES.debugging,
+            message,
+            file,
+            Number(frame[1]),
+          ),
+        );
+        break;
+      }
+    }
+    if (exception) exceptionMessage = message;
+  }
+  if (run.exitCode !== 0 && !out.some((f) => f.severity === 'error')) {
+    const summary = exceptionMessage ?? failureSummary(run.stdout, run.stderr);
+    if (exceptionCode === 'ddlxmlfileerror' && pluginHas('db/install.xml')) {
+      const at = /line (\d+)/.exec(summary);
+      out.push(
+        finding(
+          INSTALL_RULES.failed,
+          `Moodle could not read db/install.xml: ${summary}`,
+          'db/install.xml',
+          at ? Number(at[1]) : undefined,
+        ),
+      );
+    } else {
+      out.push(
+        finding(INSTALL_RULES.failed, `The upgrade stopped (exit ${run.exitCode}): ${summary}`),
+      );
+    }
+  }
+  return out;
+}
+
+/** The lines of an output that say what went wrong: errors first, else the last lines. */
+export function failureSummary(stdout: string, stderr: string): string {
+  const lines = `${stderr}\n${stdout}`
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^(\* line |!! Stack trace|!!$)/.test(l));
+  const errors = lines.filter((l) =>
+    /fatal error|out of memory|exception|error code|must be|is required|failed/i.test(l),
+  );
+  return (
+    (errors.length > 0 ? errors.slice(0, 3) : lines.slice(-3)).join(' ') || 'no output'
+  ).slice(0, 600);
+}

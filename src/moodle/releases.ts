@@ -1,0 +1,58 @@
+import { UserError } from '../core/errors.js';
+
+/**
+ * The newest point release of each branch we can download, by Moodle branch number. Kept by hand
+ * (from moodle.org release notes, as of mid-2026); update it when Moodle ships a minor release.
+ * An older pin is harmless: the tag still exists. A newer one that does not exist yet is a 404.
+ */
+export const LATEST_RELEASES: Readonly<Record<number, string>> = {
+  401: '4.1.22',
+  402: '4.2.11',
+  403: '4.3.11',
+  404: '4.4.12',
+  405: '4.5.12',
+  500: '5.0.7',
+  501: '5.1.5',
+  502: '5.2.1',
+};
+
+export const DOWNLOADABLE_BRANCHES: readonly number[] = Object.keys(LATEST_RELEASES)
+  .map(Number)
+  .sort((a, b) => a - b);
+
+/** 4.5 -> 405, 5.0 -> 500. */
+export function branchNumber(major: number, minor: number): number {
+  return major * 100 + minor;
+}
+
+export type MoodleSpec =
+  | { kind: 'path'; path: string }
+  | { kind: 'branch'; branch: number; label: string }
+  | { kind: 'version'; branch: number; version: string };
+
+/**
+ * `--moodle`: a branch (`4.5`), a point release (`4.5.7`), or a folder. A folder is anything with
+ * a path separator or a leading `.`/`~`, so `./4.5` means the folder and `4.5` the branch.
+ */
+export function parseSpec(spec: string): MoodleSpec {
+  const s = spec.trim();
+  if (/[/\\]/.test(s) || s.startsWith('.') || s.startsWith('~')) return { kind: 'path', path: s };
+  let m = /^(\d+)\.(\d+)$/.exec(s);
+  if (m) return { kind: 'branch', branch: branchNumber(Number(m[1]), Number(m[2])), label: s };
+  m = /^(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (m)
+    return {
+      kind: 'version',
+      branch: branchNumber(Number(m[1]), Number(m[2])),
+      version: `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}`,
+    };
+  throw new UserError(
+    `--moodle ${spec}: not a Moodle branch, release or folder.`,
+    'Use a branch (4.5, 5.0), a release (4.5.7), or a path to a Moodle tree (./moodle).',
+  );
+}
+
+/** The release a branch resolves to online, or undefined for a branch we cannot download. */
+export function latestRelease(branch: number): string | undefined {
+  return LATEST_RELEASES[branch];
+}

@@ -1,0 +1,232 @@
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createPhpRuntime, type PhpCliResult, type PhpMount } from '../php/runtime.js';
+import type { PhpVersion } from '../php/runtime-package.js';
+import { branchInfo } from '../plugin/branches.js';
+import { overlayMounts, type Injection } from './overlay.js';
+import type { MoodleTree } from './tree.js';
+
+/** Where things live inside PHP's filesystem: the same paths as in Moodle Playground. */
+export const VFS = {
+  moodle: '/www/moodle',
+  persist: '/persist',
+  dataroot: '/persist/moodledata',
+  db: '/persist/moodle.sqlite',
+  ours: '/mpc',
+} as const;
+
+/** One thing we changed to make Moodle run here; every one is listed in the report. */
+export interface Adjustment {
+  rule: string;
+  moodle?: string;
+  detail: string;
+}
+
+export interface SiteOptions {
+  tree: MoodleTree;
+  phpVersion: PhpVersion;
+  /** A fresh host folder for this run (config.php, patched files, database, dataroot). */
+  workDir: string;
+  /** Default limit for each PHP call. */
+  timeoutMs: number;
+}
+
+export interface PluginMount {
+  /** Host folder of the plugin checkout (mounted read-only). */
+  dir: string;
+  /** Install path relative to the web root, e.g. `mod/board`. */
+  installPath: string;
+}
+
+/** The PHP files we ship into Moodle (php/ at the package root, beside src/ and dist/). */
+export function ourPhpDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(path.join(dir, 'php/lib/dml/sqlite3_pdo_moodle_database.php')))
+      return path.join(dir, 'php');
+    dir = path.dirname(dir);
+  }
+  throw new Error('moodle-plugin-check is incomplete: its php/ folder is missing.');
+}
+
+/** PHP single-quoted literal. */
+const phpString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * A Moodle site for one run: the cached tree read-only, our driver and config injected, a
+ * writable /persist with the database and dataroot. Nothing outside workDir is written.
+ */
+export class Site {
+  readonly adjustments: Adjustment[] = [];
+  private readonly runDir: string;
+  private readonly persistDir: string;
+  private readonly php: string;
+  private readonly webPrefix: string;
+  private plugin: PluginMount | undefined;
+
+  constructor(readonly options: SiteOptions) {
+    this.runDir = path.join(options.workDir, 'run');
+    this.persistDir = path.join(options.workDir, 'persist');
+    this.php = ourPhpDir();
+    this.webPrefix = options.tree.layout === 'public' ? 'public/' : '';
+    mkdirSync(this.runDir, { recursive: true });
+    mkdirSync(path.join(this.persistDir, 'moodledata'), { recursive: true });
+    this.writeConfig();
+    copyFileSync(
+      path.join(options.tree.webRoot, 'admin/environment.xml'),
+      path.join(this.runDir, 'environment.xml'),
+    );
+  }
+
+  /** Installs the plugin under test at its path from the next PHP call on. */
+  setPlugin(plugin: PluginMount): void {
+    this.plugin = plugin;
+  }
+
+  /** Folder of the database and dataroot, for snapshots. */
+  get persistPath(): string {
+    return this.persistDir;
+  }
+
+  mounts(): PhpMount[] {
+    const injections: Injection[] = [
+      { rel: 'config.php', hostPath: path.join(this.runDir, 'config.php') },
+      {
+        rel: `${this.webPrefix}admin/environment.xml`,
+        hostPath: path.join(this.runDir, 'environment.xml'),
+      },
+      ...[
+        'dml/sqlite3_pdo_moodle_database.php',
+        'dml/sqlite3_pdo_moodle_recordset.php',
+        'ddl/sqlite_sql_generator.php',
+      ].map((f) => ({ rel: `${this.webPrefix}lib/${f}`, hostPath: path.join(this.php, 'lib', f) })),
+    ];
+    if (this.plugin)
+      injections.push({
+        rel: `${this.webPrefix}${this.plugin.installPath}`,
+        hostPath: this.plugin.dir,
+      });
+    return [
+      ...overlayMounts(this.options.tree.root, VFS.moodle, injections),
+      { hostPath: this.php, vfsPath: VFS.ours, readOnly: true },
+      { hostPath: this.persistDir, vfsPath: VFS.persist, readOnly: false },
+    ];
+  }
+
+  /** Runs `php <script> <args>` with Moodle's needs (max_input_vars, memory) in a fresh runtime. */
+  async cli(
+    script: string,
+    args: readonly string[],
+    timeoutMs = this.options.timeoutMs,
+  ): Promise<PhpCliResult> {
+    const runtime = await createPhpRuntime({
+      phpVersion: this.options.phpVersion,
+      mounts: this.mounts(),
+    });
+    return runtime.cli(['php', script, ...args], {
+      cwd: path.posix.dirname(script),
+      env: {},
+      timeoutMs,
+      memoryLimit: '1G',
+      ini: {
+        max_input_vars: '5000',
+        display_errors: 'stderr',
+        error_reporting: String(32767),
+        log_errors: '0',
+      },
+    });
+  }
+
+  /**
+   * Adds the sqlite vendor and downgrades the extensions php-wasm lacks in our copy of
+   * admin/environment.xml; Moodle's install and upgrade read that file, not the dataroot one.
+   */
+  async patchEnvironment(): Promise<void> {
+    const work = path.join(this.persistDir, 'environment.xml');
+    copyFileSync(path.join(this.runDir, 'environment.xml'), work);
+    const flags = ['--optional-extension=sodium', '--optional-extension=intl'];
+    const phpMax = branchInfo(Number(this.options.tree.branch))?.phpMax;
+    if (phpMax !== undefined && Number(this.options.phpVersion) > Number(phpMax))
+      flags.push('--lift-php-ceiling');
+    const r = await this.cli(`${VFS.ours}/tools/patch_environment.php`, [
+      `${VFS.persist}/environment.xml`,
+      ...flags,
+    ]);
+    if (r.exitCode !== 0)
+      throw new Error(`Patching environment.xml failed: ${r.stderr || r.stdout}`);
+    renameSync(work, path.join(this.runDir, 'environment.xml'));
+    const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
+      adjustments?: Adjustment[];
+    };
+    // environment.xml has a section per Moodle version; only this version's is used.
+    const all = report.adjustments ?? [];
+    const name = branchInfo(Number(this.options.tree.branch))?.name;
+    const mine = all.filter((a) => a.moodle === undefined || a.moodle === name);
+    const seen = new Set<string>();
+    for (const a of mine.length > 0 ? mine : all) {
+      if (seen.has(`${a.rule}|${a.detail}`)) continue;
+      seen.add(`${a.rule}|${a.detail}`);
+      this.adjustments.push(a);
+    }
+  }
+
+  async install(): Promise<PhpCliResult> {
+    return this.cli(`${VFS.moodle}/admin/cli/install_database.php`, [
+      '--agree-license',
+      '--adminuser=admin',
+      '--adminpass=Admin-1234',
+      '--adminemail=admin@example.com',
+      '--fullname=moodle-plugin-check',
+      '--shortname=mpc',
+    ]);
+  }
+
+  async upgrade(): Promise<PhpCliResult> {
+    return this.cli(`${VFS.moodle}/admin/cli/upgrade.php`, [
+      '--non-interactive',
+      '--allow-unstable',
+    ]);
+  }
+
+  /** Saves the installed database and dataroot as a snapshot (atomically). */
+  saveSnapshot(dir: string): void {
+    const tmp = `${dir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    cpSync(this.persistDir, tmp, { recursive: true });
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(path.dirname(dir), { recursive: true });
+    renameSync(tmp, dir);
+  }
+
+  /** Restores a snapshot saved by saveSnapshot(); false when there is none. */
+  restoreSnapshot(dir: string): boolean {
+    if (!existsSync(path.join(dir, 'moodle.sqlite'))) return false;
+    rmSync(this.persistDir, { recursive: true, force: true });
+    cpSync(dir, this.persistDir, { recursive: true });
+    return true;
+  }
+
+  private writeConfig(): void {
+    const template = readFileSync(path.join(this.php, 'config/config.php.tpl'), 'utf8');
+    const values: Record<string, string> = {
+      WWWROOT: 'http://localhost',
+      DATAROOT: VFS.dataroot,
+      DBFILE: VFS.db,
+      STRING_MANAGER_FILE: `${VFS.ours}/moodle/string_manager.php`,
+    };
+    const config = template.replace(/\{\{([A-Z_]+)\}\}/g, (m, key: string) =>
+      key in values ? phpString(values[key]!) : m,
+    );
+    writeFileSync(path.join(this.runDir, 'config.php'), config);
+  }
+}

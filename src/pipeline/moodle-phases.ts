@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Finding } from '../core/finding.js';
+import { UserError } from '../core/errors.js';
+import { TOOL } from '../core/version.js';
+import { branchInfo } from '../plugin/branches.js';
+import type { Plugin } from '../plugin/plugin.js';
+import { cacheRoot } from '../moodle/cache-dir.js';
+import { failureSummary, findingsFromUpgrade, INSTALL_RULES } from '../moodle/install-output.js';
+import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
+import { ourPhpDir, Site, VFS } from '../moodle/site.js';
+import { PhpTimeoutError } from '../php/runtime.js';
+import { PHP_VERSIONS, type PhpVersion } from '../php/runtime-package.js';
+import type { MoodleSummary, PhaseResult } from './report-model.js';
+
+export interface MoodleOptions {
+  /** `--moodle`: branch, release or folder; default the newest branch the plugin targets. */
+  spec?: string;
+  /** `--php`; default the newest PHP the target Moodle supports. */
+  php?: string;
+  /** Limit for each PHP run (install, upgrade), in ms. */
+  timeoutMs: number;
+  offline?: boolean;
+}
+
+/** The PHP to run a Moodle branch on: the newest it supports that php-wasm has. */
+export function phpFor(branch: number, requested?: string): PhpVersion {
+  if (requested !== undefined) {
+    if (!(PHP_VERSIONS as readonly string[]).includes(requested)) {
+      throw new UserError(
+        `--php ${requested} is not available.`,
+        `Use one of ${PHP_VERSIONS.join(', ')}.`,
+      );
+    }
+    return requested as PhpVersion;
+  }
+  const max = branchInfo(branch)?.phpMax ?? '8.3';
+  return (PHP_VERSIONS as readonly string[]).includes(max) ? (max as PhpVersion) : '8.3';
+}
+
+/** Installed sites are reused across runs while Moodle, PHP and our PHP files are the same. */
+function snapshotKey(resolved: ResolvedMoodle, php: PhpVersion): string {
+  const hash = createHash('sha256');
+  const ours = ourPhpDir();
+  for (const rel of listFiles(ours)) hash.update(rel).update(readFileSync(path.join(ours, rel)));
+  hash.update(String(resolved.tree.version)).update(resolved.tree.root);
+  return `${resolved.tree.branch}-${String(resolved.tree.version)}-php${php}-mpc${TOOL.version}-${hash.digest('hex').slice(0, 12)}`;
+}
+
+function listFiles(dir: string, rel = ''): string[] {
+  return readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((e) => (e.isDirectory() ? listFiles(dir, `${rel}${e.name}/`) : [`${rel}${e.name}`]));
+}
+
+async function timed<T>(
+  phases: PhaseResult[],
+  name: string,
+  fn: (phase: PhaseResult) => Promise<T>,
+): Promise<T> {
+  const phase: PhaseResult = { name, status: 'passed', durationMs: 0 };
+  phases.push(phase);
+  const start = performance.now();
+  try {
+    return await fn(phase);
+  } catch (e) {
+    phase.status = 'failed';
+    phase.detail = (e as Error).message;
+    throw e;
+  } finally {
+    phase.durationMs = Math.round(performance.now() - start);
+  }
+}
+
+/**
+ * provision → install → environment on a real Moodle in php-wasm. Appends the phases and the
+ * plugin's install findings; returns what the report says about the Moodle used.
+ */
+export async function runMoodlePhases(
+  plugin: Plugin,
+  options: MoodleOptions,
+  phases: PhaseResult[],
+  findings: Finding[],
+  log: (line: string) => void = () => undefined,
+): Promise<MoodleSummary> {
+  if (options.php !== undefined) phpFor(0, options.php); // bad --php is bad input before any download
+  const resolved = await resolveMoodle({
+    ...(options.spec !== undefined ? { spec: options.spec } : {}),
+    targetBranches: plugin.targetBranches(),
+    ...(options.offline ? { offline: true } : {}),
+  });
+  if (resolved.note) log(resolved.note);
+  const { tree } = resolved;
+  const php = phpFor(Number(tree.branch), options.php);
+  const installPath =
+    plugin.typeInfo && plugin.name ? `${plugin.typeInfo.path}/${plugin.name}` : undefined;
+  if (!installPath) {
+    throw new UserError(
+      `Cannot install ${plugin.component ?? 'the plugin'}: its type has no install path in Moodle.`,
+      'Fix $plugin->component in version.php (the version/* findings say how), or run with --no-moodle.',
+    );
+  }
+  const workDir = mkdtempSync(path.join(tmpdir(), 'mpc-run-'));
+  const site = new Site({ tree, phpVersion: php, workDir, timeoutMs: options.timeoutMs });
+  try {
+    await timed(phases, 'provision', async (phase) => {
+      await site.patchEnvironment();
+      const snapshot = path.join(cacheRoot(), 'sites', snapshotKey(resolved, php));
+      if (site.restoreSnapshot(snapshot)) {
+        phase.detail = `Moodle ${tree.release} on PHP ${php} (php-wasm): installed site restored from the cache`;
+        return;
+      }
+      const r = await site.install();
+      if (r.exitCode !== 0) {
+        throw new Error(
+          `Moodle ${tree.release} did not install on PHP ${php}: ${failureSummary(r.stdout, r.stderr)}`,
+        );
+      }
+      site.saveSnapshot(snapshot);
+      phase.detail = `Moodle ${tree.release} on PHP ${php} (php-wasm): installed in ${Math.round(r.durationMs / 1000)} s and cached`;
+    });
+
+    await timed(phases, 'install', async (phase) => {
+      site.setPlugin({ dir: plugin.root, installPath });
+      const prefix = tree.layout === 'public' ? 'public/' : '';
+      let run;
+      try {
+        run = await site.upgrade();
+      } catch (e) {
+        if (!(e instanceof PhpTimeoutError)) throw e;
+        findings.push({
+          ruleId: INSTALL_RULES.timeout.id,
+          severity: 'error',
+          message: `admin/cli/upgrade.php did not finish within ${Math.round(e.timeoutMs / 1000)} s and was stopped.`,
+          hint: 'Look for an endless loop in db/install.php or db/upgrade.php, or raise --timeout.',
+        });
+        phase.status = 'failed';
+        phase.detail = 'timed out';
+        return;
+      }
+      const found = findingsFromUpgrade(
+        run,
+        {
+          moodleRoot: VFS.moodle,
+          pluginPath: `${prefix}${installPath}`,
+          pluginWebPath: installPath,
+        },
+        (rel) => plugin.has(rel),
+      );
+      findings.push(...found);
+      if (found.some((f) => f.severity === 'error')) phase.status = 'failed';
+      phase.detail = `admin/cli/upgrade.php ${run.exitCode === 0 ? 'installed' : 'failed to install'} ${plugin.component ?? ''} in ${(run.durationMs / 1000).toFixed(1)} s`;
+    });
+
+    phases.push({
+      name: 'environment',
+      status: 'skipped',
+      durationMs: 0,
+      detail: `not implemented in ${TOOL.name} ${TOOL.version}: environment.xml and dependencies are not evaluated against Moodle yet`,
+    });
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return {
+    release: tree.release,
+    branch: tree.branch,
+    version: String(tree.version),
+    layout: tree.layout,
+    php,
+    source: resolved.source === 'path' ? tree.root : `${resolved.source}:${resolved.id ?? ''}`,
+    adjustments: site.adjustments,
+  };
+}

@@ -1,0 +1,74 @@
+// Integration: real Moodle trees registered in the tool's cache (`moodle-plugin-check moodle
+// import <dir>`), booted in php-wasm on SQLite. Skipped, with a message, when none is registered.
+// The first run per tree installs Moodle (about a minute); later runs restore the cached site.
+import { describe, expect, it } from 'vitest';
+import { fixture } from '../src/checks/testing.js';
+import { listEntries } from '../src/moodle/cache.js';
+import { cacheRoot } from '../src/moodle/cache-dir.js';
+import { runCheck } from '../src/pipeline/pipeline.js';
+
+const LABEL: Record<string, string> = { '401': '4.1', '405': '4.5', '500': '5.0', '502': '5.2' };
+const registered = new Set(
+  listEntries(cacheRoot()).flatMap((e) => (e.meta ? [e.meta.branch] : [])),
+);
+// Moodle 4.1 runs out of php-wasm memory (about 1 GB) during its install on PHP 8.1 and 8.3:
+// a known gap, not a pass.
+const KNOWN_BROKEN = new Set(['401']);
+const branches = Object.keys(LABEL).filter((b) => registered.has(b) && !KNOWN_BROKEN.has(b));
+
+async function check(name: string, branch: string) {
+  const { report } = await runCheck({
+    pluginDir: fixture(name),
+    moodle: true,
+    moodleOptions: { spec: LABEL[branch], offline: true, timeoutMs: 10 * 60_000 },
+  });
+  const installFindings = report.findings
+    .filter((f) => f.ruleId.startsWith('install/'))
+    .map((f) => `${f.ruleId} ${f.file ?? ''}:${f.line ?? ''}`);
+  return { report, installFindings, phases: report.phases.map((p) => `${p.name}:${p.status}`) };
+}
+
+describe.skipIf(branches.length === 0)('plugins installed on a real Moodle', () => {
+  // Clean fixtures of several types install without a finding on every registered tree.
+  const clean: Record<string, string[]> = {
+    '401': ['clean-block', 'clean-subplugins'],
+    '405': ['mod_example', 'clean-block', 'clean-subplugins'],
+    '500': ['mod_example', 'clean-filter'],
+    '502': ['mod_example', 'clean-repository'],
+  };
+  for (const branch of branches) {
+    for (const name of clean[branch] ?? []) {
+      it(
+        `Moodle ${LABEL[branch]}: ${name} installs cleanly`,
+        { timeout: 20 * 60_000 },
+        async () => {
+          const r = await check(name, branch);
+          expect(r.phases.slice(2, 4)).toEqual(['provision:passed', 'install:passed']);
+          expect(r.installFindings).toEqual([]);
+          expect(r.report.moodle?.branch).toBe(branch);
+          expect(r.report.moodle?.adjustments.map((a) => a.rule)).toContain(
+            'database-vendor-sqlite',
+          );
+        },
+      );
+    }
+  }
+
+  const failing = branches.includes('405') ? '405' : branches[0]!;
+  it.each([
+    ['install-badxml', ['install/failed db/install.xml:7']],
+    ['install-throws', ['install/exception db/install.php:10']],
+    ['install-warning', ['install/php-warning lib.php:11']],
+  ])(`Moodle ${LABEL[failing]}: %s gives %j`, { timeout: 20 * 60_000 }, async (name, expected) => {
+    const r = await check(name, failing);
+    expect(r.installFindings).toEqual(expected);
+  });
+});
+
+// Shown as skipped, with the reason, instead of passing without checking anything.
+it.skip('Moodle 4.1: not installable in php-wasm yet (runs out of WASM memory during install)', () =>
+  undefined);
+if (branches.length === 0) {
+  it.skip('real Moodle installs: no Moodle tree registered (run `moodle-plugin-check moodle import <dir>`)', () =>
+    undefined);
+}
