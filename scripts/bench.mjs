@@ -88,3 +88,65 @@ console.log(
 );
 console.log('baseline = a Node process that walks and reads every file of the same plugin\n');
 console.table(rows);
+
+// Moodle phases: MPC_BENCH_MOODLE=4.5,5.0,5.2 (registered trees) installs MPC_BENCH_MOODLE_PLUGIN
+// (default: the bundled example) on each, once cold (the cached installed site removed first) and
+// once warm (restored from the cache).
+const branches = (process.env.MPC_BENCH_MOODLE ?? '').split(',').filter(Boolean);
+if (branches.length > 0) {
+  const { rmSync, readdirSync: ls } = await import('node:fs');
+  const { homedir } = await import('node:os');
+  const cache =
+    process.env.MPC_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'moodle-plugin-check');
+  const plugin =
+    process.env.MPC_BENCH_MOODLE_PLUGIN ?? path.join(root, 'fixtures/plugins/mod_example');
+  const branchNo = (b) => {
+    const [major, minor] = b.split('.');
+    return `${major}${minor.padStart(2, '0')}`;
+  };
+  const moodleRows = [];
+  for (const b of branches) {
+    const sites = path.join(cache, 'sites');
+    for (const mode of ['cold', 'warm']) {
+      if (mode === 'cold' && existsSync(sites)) {
+        for (const d of ls(sites))
+          if (d.startsWith(`${branchNo(b)}-`))
+            rmSync(path.join(sites, d), { recursive: true, force: true });
+      }
+      const out = path.join(tmp, `moodle-${b}-${mode}.json`);
+      const r = timeRun([
+        cli,
+        'check',
+        plugin,
+        '--moodle',
+        b,
+        '--offline',
+        '--format',
+        'json',
+        '--output',
+        out,
+        '--fail-on',
+        'never',
+      ]);
+      if (r.status !== 0) throw new Error(`check on Moodle ${b} exited ${r.status}`);
+      const report = JSON.parse(readFileSync(out, 'utf8'));
+      const phase = (name) => report.phases.find((p) => p.name === name)?.durationMs ?? 0;
+      moodleRows.push({
+        moodle: report.moodle.release.replace(/ \(Build.*/, ''),
+        php: report.moodle.php,
+        run: mode,
+        'provision s': (phase('provision') / 1000).toFixed(1),
+        'install s': (phase('install') / 1000).toFixed(1),
+        'wall s': (r.ms / 1000).toFixed(1),
+        'peak RSS MB': Math.round(r.rssKb / 1024),
+        findings: `${report.summary.errors}E ${report.summary.warnings}W ${report.summary.notices}N`,
+      });
+    }
+  }
+  console.log(
+    `\nMoodle phases (php-wasm, SQLite) for ${path.basename(plugin)}; peak RSS is the whole process, PHP worker threads included`,
+  );
+  console.table(moodleRows);
+  console.log('Native PHP ratio: not measured yet (no native-PHP runner in the bench).');
+}
