@@ -33,6 +33,25 @@ function plugins() {
   return out;
 }
 
+/** Runs `check` with the given arguments and a JSON report; returns the timing and the report. */
+function timeCheck(args, out) {
+  const r = timeRun([
+    cli,
+    'check',
+    ...args,
+    '--format',
+    'json',
+    '--output',
+    out,
+    '--fail-on',
+    'never',
+  ]);
+  if (r.status !== 0) throw new Error(`check ${args.join(' ')} exited ${r.status}`);
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  const phase = (name) => report.phases.find((p) => p.name === name)?.durationMs ?? 0;
+  return { ...r, report, phase };
+}
+
 function timeRun(argv) {
   const start = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--import', rss, ...argv], { encoding: 'utf8' });
@@ -50,25 +69,9 @@ for (const dir of plugins()) {
   const bases = [];
   for (let i = 0; i < ROUNDS; i++) {
     bases.push(timeRun([baseline, dir]));
-    runs.push(
-      timeRun([
-        cli,
-        'check',
-        dir,
-        '--no-moodle',
-        '--format',
-        'json',
-        '--output',
-        out,
-        '--fail-on',
-        'never',
-      ]),
-    );
+    runs.push(timeCheck([dir, '--no-moodle'], out));
   }
-  if (runs.some((r) => r.status !== 0))
-    throw new Error(`lint of ${dir} exited ${runs.map((r) => r.status).join(',')}`);
-  const report = JSON.parse(readFileSync(out, 'utf8'));
-  const phase = (name) => report.phases.find((p) => p.name === name)?.durationMs ?? 0;
+  const { report, phase } = runs.at(-1);
   const wall = median(runs.map((r) => r.ms));
   const base = median(bases.map((r) => r.ms));
   rows.push({
@@ -115,23 +118,7 @@ if (branches.length > 0) {
             rmSync(path.join(sites, d), { recursive: true, force: true });
       }
       const out = path.join(tmp, `moodle-${b}-${mode}.json`);
-      const r = timeRun([
-        cli,
-        'check',
-        plugin,
-        '--moodle',
-        b,
-        '--offline',
-        '--format',
-        'json',
-        '--output',
-        out,
-        '--fail-on',
-        'never',
-      ]);
-      if (r.status !== 0) throw new Error(`check on Moodle ${b} exited ${r.status}`);
-      const report = JSON.parse(readFileSync(out, 'utf8'));
-      const phase = (name) => report.phases.find((p) => p.name === name)?.durationMs ?? 0;
+      const { report, phase, ...r } = timeCheck([plugin, '--moodle', b, '--offline'], out);
       moodleRows.push({
         moodle: report.moodle.release.replace(/ \(Build.*/, ''),
         php: report.moodle.php,

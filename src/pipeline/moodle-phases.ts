@@ -13,7 +13,7 @@ import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
 import { ourPhpDir, Site, VFS } from '../moodle/site.js';
 import { PhpTimeoutError } from '../php/runtime.js';
 import { PHP_VERSIONS, type PhpVersion } from '../php/runtime-package.js';
-import type { MoodleSummary, PhaseResult } from './report-model.js';
+import { timed, type MoodleSummary, type PhaseResult } from './report-model.js';
 
 export interface MoodleOptions {
   /** `--moodle`: branch, release or folder; default the newest branch the plugin targets. */
@@ -53,25 +53,6 @@ function listFiles(dir: string, rel = ''): string[] {
   return readdirSync(path.join(dir, rel), { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((e) => (e.isDirectory() ? listFiles(dir, `${rel}${e.name}/`) : [`${rel}${e.name}`]));
-}
-
-async function timed<T>(
-  phases: PhaseResult[],
-  name: string,
-  fn: (phase: PhaseResult) => Promise<T>,
-): Promise<T> {
-  const phase: PhaseResult = { name, status: 'passed', durationMs: 0 };
-  phases.push(phase);
-  const start = performance.now();
-  try {
-    return await fn(phase);
-  } catch (e) {
-    phase.status = 'failed';
-    phase.detail = (e as Error).message;
-    throw e;
-  } finally {
-    phase.durationMs = Math.round(performance.now() - start);
-  }
 }
 
 /**

@@ -17,6 +17,7 @@ import { MATURITY } from '../plugin/version-file.js';
 import { runMoodlePhases, type MoodleOptions } from './moodle-phases.js';
 import {
   summarize,
+  timed,
   type CheckReport,
   type MoodleSummary,
   type PhaseResult,
@@ -41,21 +42,6 @@ export interface CheckResult {
 }
 
 const MOODLE_PHASES = ['provision', 'install', 'environment'] as const;
-
-async function timed<T>(phases: PhaseResult[], name: string, fn: () => T | Promise<T>): Promise<T> {
-  const start = performance.now();
-  const phase: PhaseResult = { name, status: 'passed', durationMs: 0 };
-  phases.push(phase);
-  try {
-    return await fn();
-  } catch (e) {
-    phase.status = 'failed';
-    phase.detail = (e as Error).message;
-    throw e;
-  } finally {
-    phase.durationMs = Math.round(performance.now() - start);
-  }
-}
 
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const root = path.resolve(options.pluginDir);
