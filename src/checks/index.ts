@@ -1,3 +1,4 @@
+import { ENVIRONMENT_EVAL_RULES } from '../moodle/environment-eval.js';
 import { INSTALL_RULES } from '../moodle/install-output.js';
 import { classesFamily } from './classes.js';
 import { dbFamily } from './db.js';
@@ -32,6 +33,7 @@ export const FAMILIES: readonly CheckFamily[] = [
 export const ALL_RULES: readonly RuleMeta[] = [
   ...FAMILIES.flatMap((f) => f.rules),
   ...Object.values(INSTALL_RULES),
+  ...Object.values(ENVIRONMENT_EVAL_RULES),
   CRASH_RULE,
 ];
 

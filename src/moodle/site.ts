@@ -147,6 +147,19 @@ export class Site {
     });
   }
 
+  /** Lower-case names of the PHP extensions this runtime has loaded. */
+  async loadedExtensions(): Promise<Set<string>> {
+    const runtime = await createPhpRuntime({ phpVersion: this.options.phpVersion, mounts: [] });
+    const r = await runtime.cli(
+      ['php', '-r', 'echo json_encode(array_map("strtolower", get_loaded_extensions()));'],
+      {
+        env: {},
+        timeoutMs: 60_000,
+      },
+    );
+    return new Set(JSON.parse(r.stdout.trim()) as string[]);
+  }
+
   /**
    * Adds the sqlite vendor and downgrades the extensions php-wasm lacks in our copy of
    * admin/environment.xml; Moodle's install and upgrade read that file, not the dataroot one.

@@ -8,6 +8,7 @@ import { TOOL } from '../core/version.js';
 import { branchInfo } from '../plugin/branches.js';
 import type { Plugin } from '../plugin/plugin.js';
 import { cacheRoot } from '../moodle/cache-dir.js';
+import { ENVIRONMENT_EVAL_RULES, evaluateEnvironment } from '../moodle/environment-eval.js';
 import { failureSummary, findingsFromUpgrade, INSTALL_RULES } from '../moodle/install-output.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
 import { ourPhpDir, Site, VFS } from '../moodle/site.js';
@@ -135,11 +136,17 @@ export async function runMoodlePhases(
       phase.detail = `admin/cli/upgrade.php ${run.exitCode === 0 ? 'installed' : 'failed to install'} ${plugin.component ?? ''} in ${(run.durationMs / 1000).toFixed(1)} s`;
     });
 
-    phases.push({
-      name: 'environment',
-      status: 'skipped',
-      durationMs: 0,
-      detail: `not implemented in ${TOOL.name} ${TOOL.version}: environment.xml and dependencies are not evaluated against Moodle yet`,
+    await timed(phases, 'environment', async (phase) => {
+      const result = evaluateEnvironment(plugin, tree, {
+        php,
+        extensions: await site.loadedExtensions(),
+      });
+      findings.push(...result.findings);
+      if (result.findings.some((f) => f.severity === 'error')) phase.status = 'failed';
+      const unchecked = result.findings.filter(
+        (f) => f.ruleId === ENVIRONMENT_EVAL_RULES.notChecked.id,
+      ).length;
+      phase.detail = `checked against Moodle ${tree.branch} and PHP ${php}: ${result.passed.length > 0 ? `passed ${result.passed.join(', ')}` : 'nothing declared'}${unchecked > 0 ? `; ${unchecked} requirement group(s) not checkable here` : ''}`;
     });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
