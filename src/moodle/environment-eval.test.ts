@@ -42,13 +42,17 @@ describe('evaluateEnvironment', () => {
     expect(result.findings.map((f) => `${f.ruleId} ${f.file ?? ''}:${f.line ?? ''}`)).toEqual([
       'environment/requires-not-met version.php:6',
       'environment/branch-not-supported version.php:7',
-      'environment/dependency-missing version.php:11',
+      'environment/branch-incompatible version.php:8',
       'environment/dependency-missing version.php:12',
+      'environment/dependency-missing version.php:13',
       'environment/php-version environment.xml:4',
       'environment/not-checked environment.xml:',
       'environment/not-checked environment.xml:9',
     ]);
-    expect(result.findings[5]?.message).toContain('sodium');
+    expect(result.findings[6]?.message).toContain('sodium');
+    expect(
+      result.findings.find((f) => f.ruleId === 'environment/branch-not-supported')?.severity,
+    ).toBe('warning');
     expect(result.passed).toEqual(['dependency mod_page', 'extension json']);
   });
 

@@ -20,11 +20,17 @@ export const ENVIRONMENT_EVAL_RULES = {
   },
   supported: {
     id: 'environment/branch-not-supported',
-    severity: 'error',
-    title:
-      'The target Moodle branch is outside $plugin->supported or at/above $plugin->incompatible',
-    why: 'Moodle refuses to install a plugin on a branch outside its supported range or from its incompatible branch on.',
+    severity: 'warning',
+    title: 'The target Moodle branch is outside $plugin->supported',
+    why: 'Moodle installs the plugin but flags it as not supported on this branch (core_plugin_manager::check_explicitly_supported), and the Plugins directory does not offer it for this branch.',
     fix: 'Run on a supported branch (--moodle), or extend $plugin->supported once the plugin works there.',
+  },
+  incompatible: {
+    id: 'environment/branch-incompatible',
+    severity: 'error',
+    title: 'The target Moodle branch is at or above $plugin->incompatible',
+    why: 'Moodle refuses to install a plugin on a branch it declares itself incompatible with.',
+    fix: 'Run on an older branch (--moodle), or raise $plugin->incompatible once the plugin works there.',
   },
   dependency: {
     id: 'environment/dependency-missing',
@@ -143,7 +149,7 @@ export function evaluateEnvironment(
   if (typeof incompatible === 'number' && branch >= incompatible) {
     findings.push(
       finding(
-        ENVIRONMENT_EVAL_RULES.supported,
+        ENVIRONMENT_EVAL_RULES.incompatible,
         `Moodle ${tree.branch} is at or above $plugin->incompatible ${incompatible}.`,
         'version.php',
         line('incompatible'),
