@@ -116,6 +116,29 @@ describe('moodle-plugin-check check', () => {
   });
 });
 
+describe('moodle-plugin-check check with a Moodle', () => {
+  it('exits 2 with what to do when Moodle cannot be downloaded', async () => {
+    const env = {
+      MPC_CACHE_DIR: process.env.MPC_CACHE_DIR,
+      MPC_MOODLE_ARCHIVE_BASE: process.env.MPC_MOODLE_ARCHIVE_BASE,
+    };
+    process.env.MPC_CACHE_DIR = mkdtempSync(path.join(tmpdir(), 'mpc-empty-cache-'));
+    // Nothing listens on port 9 of 127.0.0.1: the connection is refused at once.
+    process.env.MPC_MOODLE_ARCHIVE_BASE = 'http://127.0.0.1:9';
+    try {
+      const r = await run('check', fixture('mod_example'), '--moodle', '4.5');
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/Could not download Moodle/);
+      expect(r.err).toMatch(/moodle import/);
+    } finally {
+      for (const [k, v] of Object.entries(env)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }, 60_000);
+});
+
 describe('docs/rules', () => {
   it('is generated from the rule catalogue (run `npm run docs`)', () => {
     const dir = path.resolve(fixture('.'), '../../docs/rules');

@@ -1,14 +1,31 @@
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
-import { listEntries, removeEntry } from '../moodle/cache.js';
+import { rmSync } from 'node:fs';
+import { listEntries, readEntry, removeEntry } from '../moodle/cache.js';
 import { cacheRoot } from '../moodle/cache-dir.js';
+import { archivePath } from '../moodle/download.js';
+import { fingerprintChanges, quickFingerprint } from '../moodle/fingerprint.js';
 import { importMoodle } from '../moodle/import.js';
 import type { MoodleMeta } from '../moodle/meta.js';
+import { branchLabel, detectLayout, releaseLabel } from '../moodle/tree.js';
 
 function describeSource(meta: MoodleMeta): string {
   return meta.source.kind === 'import'
     ? `imported from ${meta.source.path}`
     : `downloaded from ${meta.source.url}`;
+}
+
+/** Cheap staleness for the listing (no file walk, unlike a check run): moved or changed. */
+function importState(meta: MoodleMeta): string {
+  if (meta.source.kind !== 'import') return '';
+  try {
+    const now = quickFingerprint(detectLayout(meta.source.path));
+    return fingerprintChanges(meta.source.fingerprint, now).length > 0
+      ? '  (stale: import it again)'
+      : '';
+  } catch {
+    return '  (folder gone: import it again or remove it)';
+  }
 }
 
 /** `moodle import|list|remove`: the Moodle trees in the tool's cache. */
@@ -46,7 +63,7 @@ export function addMoodleCommands(program: Command, out: (s: string) => void): v
           continue;
         }
         out(
-          `${e.id.padEnd(24)}${e.meta.release.padEnd(30)}${e.meta.layout.padEnd(9)}${describeSource(e.meta)}${e.problem ? `  (${e.problem})` : ''}\n`,
+          `${e.id.padEnd(16)}${e.meta.release.padEnd(28)}${`${branchLabel(e.meta.branch)} (${e.meta.branch})`.padEnd(13)}${e.meta.layout.padEnd(9)}${describeSource(e.meta)}${importState(e.meta)}\n`,
         );
       }
     });
@@ -56,12 +73,16 @@ export function addMoodleCommands(program: Command, out: (s: string) => void): v
     .description('forget a Moodle tree (an imported folder itself is left alone)')
     .argument('<id>', 'the id shown by `moodle list`')
     .action((id: string) => {
+      const meta = readEntry(cacheRoot(), id)?.meta;
       if (!removeEntry(cacheRoot(), id)) {
         throw new UserError(
           `No Moodle tree ${id} in the cache.`,
           'See `moodle-plugin-check moodle list`.',
         );
       }
+      // The kept archive goes too: nothing else uses it.
+      if (meta?.source.kind === 'download')
+        rmSync(archivePath(cacheRoot(), releaseLabel(meta.release)), { force: true });
       out(`Removed ${id}.\n`);
     });
 }

@@ -133,6 +133,17 @@ async function resolveVersion(
   }
 }
 
+/** '4.5.7+' < '4.5.12'; '5.2.1+' (a weekly build after 5.2.1) is not older than '5.2.1'. */
+export function isOlderRelease(label: string, than: string): boolean {
+  const parts = (v: string): number[] => (/^[\d.]+/.exec(v)?.[0] ?? '').split('.').map(Number);
+  const [a, b] = [parts(label), parts(than)];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d < 0;
+  }
+  return false;
+}
+
 function fromDownload(r: Awaited<ReturnType<typeof ensureDownloaded>>): ResolvedMoodle {
   const note = r.repaired ? `${r.repaired}; rebuilt it (${r.action}).` : undefined;
   return { tree: r.tree, source: 'download', id: r.meta.id, ...(note ? { note } : {}) };
@@ -165,7 +176,8 @@ export async function resolveMoodle(o: ResolveOptions = {}): Promise<ResolvedMoo
   const latest = latestRelease(branch);
   const imported = cachedOf(root, branch).find((u) => u.kind === 'import');
   if (imported) {
-    const older = latest !== undefined && releaseLabel(imported.meta.release) !== latest;
+    const older =
+      latest !== undefined && isOlderRelease(releaseLabel(imported.meta.release), latest);
     return use(
       root,
       imported,

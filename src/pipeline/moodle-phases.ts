@@ -10,6 +10,7 @@ import type { Plugin } from '../plugin/plugin.js';
 import { cacheRoot } from '../moodle/cache-dir.js';
 import { ENVIRONMENT_EVAL_RULES, evaluateEnvironment } from '../moodle/environment-eval.js';
 import { failureSummary, findingsFromUpgrade, INSTALL_RULES } from '../moodle/install-output.js';
+import { DownloadError } from '../moodle/http.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
 import { ourPhpDir, Site, VFS } from '../moodle/site.js';
 import { PhpTimeoutError } from '../php/runtime.js';
@@ -68,11 +69,21 @@ export async function runMoodlePhases(
   log: (line: string) => void = () => undefined,
 ): Promise<MoodleSummary> {
   if (options.php !== undefined) phpFor(0, options.php); // bad --php is bad input before any download
-  const resolved = await resolveMoodle({
-    ...(options.spec !== undefined ? { spec: options.spec } : {}),
-    targetBranches: plugin.targetBranches(),
-    ...(options.offline ? { offline: true } : {}),
-  });
+  let resolved: ResolvedMoodle;
+  try {
+    resolved = await resolveMoodle({
+      ...(options.spec !== undefined ? { spec: options.spec } : {}),
+      targetBranches: plugin.targetBranches(),
+      ...(options.offline ? { offline: true } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof DownloadError)) throw e;
+    // No network (or GitHub down) is not a bug of ours nor of the plugin: say what to do.
+    throw new UserError(
+      `Could not download Moodle: ${e.message}`,
+      'Register a local tree (`moodle-plugin-check moodle import <dir>`) and use --offline, pass --moodle <dir>, or run with --no-moodle.',
+    );
+  }
   if (resolved.note) log(resolved.note);
   const { tree } = resolved;
   const php = phpFor(Number(tree.branch), options.php);
