@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ALL_RULES } from '../checks/index.js';
 import { fixture } from '../checks/testing.js';
 import { rulesDocs } from '../report/rules-doc.js';
@@ -118,23 +118,16 @@ describe('moodle-plugin-check check', () => {
 
 describe('moodle-plugin-check check with a Moodle', () => {
   it('exits 2 with what to do when Moodle cannot be downloaded', async () => {
-    const env = {
-      MPC_CACHE_DIR: process.env.MPC_CACHE_DIR,
-      MPC_MOODLE_ARCHIVE_BASE: process.env.MPC_MOODLE_ARCHIVE_BASE,
-    };
-    process.env.MPC_CACHE_DIR = mkdtempSync(path.join(tmpdir(), 'mpc-empty-cache-'));
+    vi.stubEnv('MPC_CACHE_DIR', mkdtempSync(path.join(tmpdir(), 'mpc-empty-cache-')));
     // Nothing listens on port 9 of 127.0.0.1: the connection is refused at once.
-    process.env.MPC_MOODLE_ARCHIVE_BASE = 'http://127.0.0.1:9';
+    vi.stubEnv('MPC_MOODLE_ARCHIVE_BASE', 'http://127.0.0.1:9');
     try {
       const r = await run('check', fixture('mod_example'), '--moodle', '4.5');
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/Could not download Moodle/);
       expect(r.err).toMatch(/moodle import/);
     } finally {
-      for (const [k, v] of Object.entries(env)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      vi.unstubAllEnvs();
     }
   }, 60_000);
 });

@@ -83,7 +83,12 @@ export async function archiveServer(
     const body = bodies[url];
     if ((step === 'ok' || step === 'truncated') && body) {
       res.writeHead(200, { 'content-length': body.length });
-      res.end(step === 'ok' ? body : body.subarray(0, Math.floor(body.length / 2)));
+      if (step === 'ok') res.end(body);
+      // Half the body, then a dropped connection (as a reset mid-download looks).
+      else
+        res.write(body.subarray(0, Math.floor(body.length / 2)), () => {
+          res.destroy();
+        });
     } else {
       res.writeHead(step === 'ok' || step === 'truncated' ? 404 : step);
       res.end();
@@ -93,6 +98,11 @@ export async function archiveServer(
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hits,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }

@@ -44,7 +44,10 @@ describe('readMoodleTree', () => {
     expect(() => readMoodleTree(empty)).toThrow(/version\.php: missing/);
 
     const noComponents = tempDir('tree');
-    writeFileSync(path.join(noComponents, 'version.php'), "<?php $version = 1; $release = '4.5'; $branch = '405';");
+    writeFileSync(
+      path.join(noComponents, 'version.php'),
+      "<?php $version = 1; $release = '4.5'; $branch = '405';",
+    );
     expect(() => readMoodleTree(noComponents)).toThrow(/lib\/components\.json: missing/);
 
     expect(() => readMoodleTree(path.join(empty, 'nope'))).toThrow(/no such directory/);
