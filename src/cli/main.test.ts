@@ -5,15 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ALL_RULES } from '../checks/index.js';
 import { fixture } from '../checks/testing.js';
 import { rulesDocs } from '../report/rules-doc.js';
-import { main, type Io } from './main.js';
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { stdout: (s) => (out += s), stderr: (s) => (err += s), color: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+import { runCli as run } from './testing.js';
 
 describe('moodle-plugin-check check', () => {
   it('exits 0 on a clean plugin and prints a verdict', async () => {

@@ -1,15 +1,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MINI_45, MINI_52, tempDir, writeMiniTree } from '../moodle/testing.js';
-import { main, type Io } from './main.js';
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { stdout: (s) => (out += s), stderr: (s) => (err += s), color: false };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+import { runCli as run } from './testing.js';
 
 let saved: string | undefined;
 let cache = '';

@@ -7,17 +7,10 @@ import { UserError } from '../core/errors.js';
 import { entryDir } from './cache.js';
 import { archivePath, archiveUrl, ensureDownloaded } from './download.js';
 import { extractTarGz } from './extract.js';
-import { archiveServer, MINI_45, miniArchive, tempDir } from './testing.js';
+import { archiveServer, FAST_HTTP as fast, MINI_45, miniArchive, tempDir } from './testing.js';
 
 const VERSION = '4.5.7';
 const RELEASE = { ...MINI_45, release: `${VERSION} (Build: 20251006)` };
-const fast = {
-  retries: 2,
-  baseDelayMs: 1,
-  maxDelayMs: 5,
-  headersTimeoutMs: 2000,
-  idleTimeoutMs: 2000,
-};
 
 /** A raw ustar archive, so that entry names node-tar would never write can be tested. */
 function rawTarGz(entries: { name: string; body: string }[]): Buffer {

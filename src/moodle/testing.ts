@@ -66,6 +66,15 @@ export async function miniArchive(t: MiniTree): Promise<Buffer> {
   return readFileSync(file);
 }
 
+/** Retry and timeout settings that keep download tests fast. */
+export const FAST_HTTP = {
+  retries: 2,
+  baseDelayMs: 1,
+  maxDelayMs: 5,
+  headersTimeoutMs: 2000,
+  idleTimeoutMs: 2000,
+} as const;
+
 export type Step = 'ok' | 503 | 404 | 'truncated';
 
 /** A 127.0.0.1 server answering each path with its planned steps in order (the last repeats). */

@@ -157,7 +157,13 @@ export async function runMoodlePhases(
       const unchecked = result.findings.filter(
         (f) => f.ruleId === ENVIRONMENT_EVAL_RULES.notChecked.id,
       ).length;
-      phase.detail = `checked against Moodle ${tree.branch} and PHP ${php}: ${result.passed.length > 0 ? `passed ${result.passed.join(', ')}` : 'nothing declared'}${unchecked > 0 ? `; ${unchecked} requirement group(s) not checkable here` : ''}`;
+      if (result.findings.length === 0 && result.passed.length === 0) {
+        phase.status = 'skipped';
+        phase.detail =
+          'nothing to check: no requires, supported, incompatible, dependencies or environment.xml';
+        return;
+      }
+      phase.detail = `checked against Moodle ${tree.branch} and PHP ${php}: ${result.passed.length > 0 ? `passed ${result.passed.join(', ')}` : 'nothing passed'}${unchecked > 0 ? `; ${unchecked} requirement group(s) not checkable here` : ''}`;
     });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
