@@ -16,11 +16,11 @@ const registered = new Set(
 const KNOWN_BROKEN = new Set(['401']);
 const branches = Object.keys(LABEL).filter((b) => registered.has(b) && !KNOWN_BROKEN.has(b));
 
-async function check(name: string, branch: string) {
+async function check(name: string, branch: string, timeoutMs = 10 * 60_000) {
   const { report } = await runCheck({
     pluginDir: fixture(name),
     moodle: true,
-    moodleOptions: { spec: LABEL[branch], offline: true, timeoutMs: 10 * 60_000 },
+    moodleOptions: { spec: LABEL[branch], offline: true, timeoutMs },
   });
   const installFindings = report.findings
     .filter((f) => f.ruleId.startsWith('install/'))
@@ -67,6 +67,34 @@ describe.skipIf(branches.length === 0)('plugins installed on a real Moodle', () 
     const r = await check(name, failing);
     expect(r.installFindings).toEqual(expected);
   });
+
+  // Runaway plugins end in a finding, never a hung job: memory_limit stops one, the time limit the other.
+  it(
+    `Moodle ${LABEL[failing]}: an install that exhausts memory is a php-error at its line`,
+    {
+      timeout: 20 * 60_000,
+    },
+    async () => {
+      const r = await check('install-memory', failing);
+      expect(r.installFindings).toEqual(['install/php-error db/install.php:12']);
+      expect(r.report.findings.find((f) => f.ruleId === 'install/php-error')?.message).toMatch(
+        /memory/i,
+      );
+    },
+  );
+  it(
+    `Moodle ${LABEL[failing]}: an install that never ends stops at the time limit`,
+    {
+      timeout: 20 * 60_000,
+    },
+    async () => {
+      const started = Date.now();
+      const r = await check('install-loop', failing, 15_000);
+      expect(r.installFindings).toEqual(['install/timeout :']);
+      expect(r.phases).toContain('install:failed');
+      expect(Date.now() - started).toBeLessThan(5 * 60_000);
+    },
+  );
 });
 
 // Shown as skipped, with the reason, instead of passing without checking anything.

@@ -5,6 +5,7 @@
 //   {{DATAROOT}}             moodledata directory (must exist and be writable)
 //   {{DBFILE}}               SQLite database file (created by the installer if missing)
 //   {{STRING_MANAGER_FILE}}  absolute path of string_manager.php (php/moodle/ in this project)
+//   {{SODIUM_FALLBACK_FILE}} absolute path of sodium_fallback.php (php/moodle/ in this project)
 // The same file works for the classic layout (4.1-5.0, at the root next to version.php)
 // and the 5.1+ layout (at the root, next to public/).
 
@@ -53,5 +54,8 @@ spl_autoload_register(function (string $class): void {
         require_once({{STRING_MANAGER_FILE}});
     }
 });
+
+// php-wasm has no sodium extension; Moodle's encryption needs secretbox (reported as an adjustment).
+require_once({{SODIUM_FALLBACK_FILE}});
 
 require_once(__DIR__ . '/lib/setup.php'); // Do not edit.

@@ -110,4 +110,4 @@ if (file_put_contents($file, implode('', $parts)) === false) {
     fwrite(STDERR, "cannot write $file\n");
     exit(1);
 }
-echo json_encode(['file' => $file, 'adjustments' => $adjustments], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES), "\n";
+echo json_encode(['file' => $file, 'adjustments' => $adjustments, 'sodium' => extension_loaded('sodium')], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES), "\n";

@@ -180,7 +180,15 @@ export class Site {
     renameSync(work, path.join(this.runDir, 'environment.xml'));
     const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
       adjustments?: Adjustment[];
+      sodium?: boolean;
     };
+    if (report.sodium === false) {
+      this.adjustments.push({
+        rule: 'runtime/sodium-fallback',
+        detail:
+          'php-wasm has no sodium extension: sodium_crypto_secretbox*() (what Moodle’s \\core\\encryption uses) are provided on OpenSSL AES-256-GCM by moodle-plugin-check; sodium_crypto_box/sign are not available',
+      });
+    }
     // environment.xml has a section per Moodle version; only this version's is used.
     const all = report.adjustments ?? [];
     const name = branchInfo(Number(this.options.tree.branch))?.name;
@@ -236,6 +244,7 @@ export class Site {
       DATAROOT: VFS.dataroot,
       DBFILE: VFS.db,
       STRING_MANAGER_FILE: `${VFS.ours}/moodle/string_manager.php`,
+      SODIUM_FALLBACK_FILE: `${VFS.ours}/moodle/sodium_fallback.php`,
     };
     const config = template.replace(/\{\{([A-Z_]+)\}\}/g, (m, key: string) =>
       key in values ? phpString(values[key]!) : m,

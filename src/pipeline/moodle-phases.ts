@@ -42,11 +42,15 @@ export function phpFor(branch: number, requested?: string): PhpVersion {
   return (PHP_VERSIONS as readonly string[]).includes(max) ? (max as PhpVersion) : '8.3';
 }
 
+const SITE_SHAPING = ['lib/', 'moodle/', 'config/', 'tools/patch_environment.php'];
+
 /** Installed sites are reused across runs while Moodle, PHP and our PHP files are the same. */
 function snapshotKey(resolved: ResolvedMoodle, php: PhpVersion): string {
   const hash = createHash('sha256');
   const ours = ourPhpDir();
-  for (const rel of listFiles(ours)) hash.update(rel).update(readFileSync(path.join(ours, rel)));
+  // Only what shapes the installed site; helper scripts (php/tools, php/blueprint) can change freely.
+  for (const rel of listFiles(ours).filter((f) => SITE_SHAPING.some((p) => f.startsWith(p))))
+    hash.update(rel).update(readFileSync(path.join(ours, rel)));
   hash.update(String(resolved.tree.version)).update(resolved.tree.root);
   return `${resolved.tree.branch}-${String(resolved.tree.version)}-php${php}-mpc${TOOL.version}-${hash.digest('hex').slice(0, 12)}`;
 }
@@ -55,6 +59,49 @@ function listFiles(dir: string, rel = ''): string[] {
   return readdirSync(path.join(dir, rel), { withFileTypes: true })
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((e) => (e.isDirectory() ? listFiles(dir, `${rel}${e.name}/`) : [`${rel}${e.name}`]));
+}
+
+/** Resolves `--moodle` for a plugin; no network is bad input with a way out, not a crash. */
+export async function resolveForPlugin(
+  plugin: Plugin,
+  options: Pick<MoodleOptions, 'spec' | 'offline'>,
+): Promise<ResolvedMoodle> {
+  try {
+    return await resolveMoodle({
+      ...(options.spec !== undefined ? { spec: options.spec } : {}),
+      targetBranches: plugin.targetBranches(),
+      ...(options.offline ? { offline: true } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof DownloadError)) throw e;
+    // No network (or GitHub down) is not a bug of ours nor of the plugin: say what to do.
+    throw new UserError(
+      `Could not download Moodle: ${e.message}`,
+      'Register a local tree (`moodle-plugin-check moodle import <dir>`) and use --offline, pass --moodle <dir>, or run with --no-moodle.',
+    );
+  }
+}
+
+/**
+ * Brings a Site to "Moodle installed": patches environment.xml, then restores the cached
+ * installed-site snapshot or installs Moodle and caches it. Returns a line for the phase detail.
+ */
+export async function provisionSite(site: Site, resolved: ResolvedMoodle): Promise<string> {
+  const { tree } = resolved;
+  const php = site.options.phpVersion;
+  await site.patchEnvironment();
+  const snapshot = path.join(cacheRoot(), 'sites', snapshotKey(resolved, php));
+  if (site.restoreSnapshot(snapshot)) {
+    return `Moodle ${tree.release} on PHP ${php} (php-wasm): installed site restored from the cache`;
+  }
+  const r = await site.install();
+  if (r.exitCode !== 0) {
+    throw new Error(
+      `Moodle ${tree.release} did not install on PHP ${php}: ${failureSummary(r.stdout, r.stderr)}`,
+    );
+  }
+  site.saveSnapshot(snapshot);
+  return `Moodle ${tree.release} on PHP ${php} (php-wasm): installed in ${Math.round(r.durationMs / 1000)} s and cached`;
 }
 
 /**
@@ -69,21 +116,7 @@ export async function runMoodlePhases(
   log: (line: string) => void = () => undefined,
 ): Promise<MoodleSummary> {
   if (options.php !== undefined) phpFor(0, options.php); // bad --php is bad input before any download
-  let resolved: ResolvedMoodle;
-  try {
-    resolved = await resolveMoodle({
-      ...(options.spec !== undefined ? { spec: options.spec } : {}),
-      targetBranches: plugin.targetBranches(),
-      ...(options.offline ? { offline: true } : {}),
-    });
-  } catch (e) {
-    if (!(e instanceof DownloadError)) throw e;
-    // No network (or GitHub down) is not a bug of ours nor of the plugin: say what to do.
-    throw new UserError(
-      `Could not download Moodle: ${e.message}`,
-      'Register a local tree (`moodle-plugin-check moodle import <dir>`) and use --offline, pass --moodle <dir>, or run with --no-moodle.',
-    );
-  }
+  const resolved = await resolveForPlugin(plugin, options);
   if (resolved.note) log(resolved.note);
   const { tree } = resolved;
   const php = phpFor(Number(tree.branch), options.php);
@@ -99,20 +132,7 @@ export async function runMoodlePhases(
   const site = new Site({ tree, phpVersion: php, workDir, timeoutMs: options.timeoutMs });
   try {
     await timed(phases, 'provision', async (phase) => {
-      await site.patchEnvironment();
-      const snapshot = path.join(cacheRoot(), 'sites', snapshotKey(resolved, php));
-      if (site.restoreSnapshot(snapshot)) {
-        phase.detail = `Moodle ${tree.release} on PHP ${php} (php-wasm): installed site restored from the cache`;
-        return;
-      }
-      const r = await site.install();
-      if (r.exitCode !== 0) {
-        throw new Error(
-          `Moodle ${tree.release} did not install on PHP ${php}: ${failureSummary(r.stdout, r.stderr)}`,
-        );
-      }
-      site.saveSnapshot(snapshot);
-      phase.detail = `Moodle ${tree.release} on PHP ${php} (php-wasm): installed in ${Math.round(r.durationMs / 1000)} s and cached`;
+      phase.detail = await provisionSite(site, resolved);
     });
 
     await timed(phases, 'install', async (phase) => {

@@ -32,6 +32,10 @@ export interface CheckOptions {
   /** False: static checks only (--no-moodle). */
   moodle: boolean;
   moodleOptions?: MoodleOptions;
+  /** `--blueprint`: a blueprint (file, inline JSON, base64 or data: URL) run after the install phase (issue 4). */
+  blueprint?: string;
+  /** `--upgrade-from`: the old plugin (dir, git ref or zip) to upgrade from (issue 6). */
+  upgradeFrom?: string;
   /** Progress lines for humans (stderr in the CLI). */
   log?: (line: string) => void;
 }
