@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   cpSync,
@@ -11,7 +12,7 @@ import {
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPhpRuntime, type PhpCliResult, type PhpMount } from '../php/runtime.js';
-import type { PhpVersion } from '../php/runtime-package.js';
+import { PHP_WASM_VERSION, type PhpVersion } from '../php/runtime-package.js';
 import { branchInfo } from '../plugin/branches.js';
 import { overlayMounts, type Injection } from './overlay.js';
 import type { MoodleTree } from './tree.js';
@@ -39,6 +40,11 @@ export interface SiteOptions {
   workDir: string;
   /** Default limit for each PHP call. */
   timeoutMs: number;
+  /**
+   * Where results that depend only on Moodle, PHP and our PHP files are kept between runs
+   * (patched environment.xml, the runtime's extension list); none when undefined.
+   */
+  cacheDir?: string;
 }
 
 export interface PluginMount {
@@ -147,8 +153,19 @@ export class Site {
     });
   }
 
-  /** Lower-case names of the PHP extensions this runtime has loaded. */
+  /** Lower-case names of the PHP extensions this runtime has loaded (cached per runtime build). */
   async loadedExtensions(): Promise<Set<string>> {
+    const cached = this.cached<string[]>(
+      `php-extensions-${this.options.phpVersion}-${PHP_WASM_VERSION}`,
+    );
+    const hit = cached?.read();
+    if (hit) return new Set(hit);
+    const names = await this.queryExtensions();
+    cached?.write(names);
+    return new Set(names);
+  }
+
+  private async queryExtensions(): Promise<string[]> {
     const runtime = await createPhpRuntime({ phpVersion: this.options.phpVersion, mounts: [] });
     const r = await runtime.cli(
       ['php', '-r', 'echo json_encode(array_map("strtolower", get_loaded_extensions()));'],
@@ -157,7 +174,29 @@ export class Site {
         timeoutMs: 60_000,
       },
     );
-    return new Set(JSON.parse(r.stdout.trim()) as string[]);
+    return JSON.parse(r.stdout.trim()) as string[];
+  }
+
+  /** A JSON file in the cache dir, written atomically; undefined without a cache dir. */
+  private cached<T>(name: string): { read(): T | undefined; write(value: T): void } | undefined {
+    const dir = this.options.cacheDir;
+    if (dir === undefined) return undefined;
+    const file = path.join(dir, `${name}.json`);
+    return {
+      read(): T | undefined {
+        try {
+          return JSON.parse(readFileSync(file, 'utf8')) as T;
+        } catch {
+          return undefined; // absent or damaged: recompute
+        }
+      },
+      write(value: T): void {
+        mkdirSync(dir, { recursive: true });
+        const tmp = `${file}.tmp-${process.pid}`;
+        writeFileSync(tmp, JSON.stringify(value));
+        renameSync(tmp, file);
+      },
+    };
   }
 
   /**
@@ -165,19 +204,34 @@ export class Site {
    * admin/environment.xml; Moodle's install and upgrade read that file, not the dataroot one.
    */
   async patchEnvironment(): Promise<void> {
-    const work = path.join(this.persistDir, 'environment.xml');
-    copyFileSync(path.join(this.runDir, 'environment.xml'), work);
     const flags = ['--optional-extension=sodium', '--optional-extension=intl'];
     const phpMax = branchInfo(Number(this.options.tree.branch))?.phpMax;
     if (phpMax !== undefined && Number(this.options.phpVersion) > Number(phpMax))
       flags.push('--lift-php-ceiling');
-    const r = await this.cli(`${VFS.ours}/tools/patch_environment.php`, [
-      `${VFS.persist}/environment.xml`,
-      ...flags,
-    ]);
-    if (r.exitCode !== 0)
-      throw new Error(`Patching environment.xml failed: ${r.stderr || r.stdout}`);
-    renameSync(work, path.join(this.runDir, 'environment.xml'));
+    const target = path.join(this.runDir, 'environment.xml');
+    const key = createHash('sha256')
+      .update(readFileSync(target))
+      .update(readFileSync(path.join(this.php, 'tools/patch_environment.php')))
+      .update(`${flags.join(' ')}|${this.options.phpVersion}|${PHP_WASM_VERSION}`)
+      .digest('hex')
+      .slice(0, 16);
+    const cached = this.cached<{ xml: string; stdout: string }>(`environment-${key}`);
+    let patched = cached?.read();
+    if (!patched) {
+      const work = path.join(this.persistDir, 'environment.xml');
+      copyFileSync(target, work);
+      const r = await this.cli(`${VFS.ours}/tools/patch_environment.php`, [
+        `${VFS.persist}/environment.xml`,
+        ...flags,
+      ]);
+      if (r.exitCode !== 0)
+        throw new Error(`Patching environment.xml failed: ${r.stderr || r.stdout}`);
+      patched = { xml: readFileSync(work, 'utf8'), stdout: r.stdout };
+      rmSync(work);
+      cached?.write(patched);
+    }
+    writeFileSync(target, patched.xml);
+    const r = patched;
     const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
       adjustments?: Adjustment[];
       sodium?: boolean;

@@ -129,7 +129,13 @@ export async function runMoodlePhases(
     );
   }
   const workDir = mkdtempSync(path.join(tmpdir(), 'mpc-run-'));
-  const site = new Site({ tree, phpVersion: php, workDir, timeoutMs: options.timeoutMs });
+  const site = new Site({
+    tree,
+    phpVersion: php,
+    workDir,
+    timeoutMs: options.timeoutMs,
+    cacheDir: path.join(cacheRoot(), 'sites'),
+  });
   try {
     await timed(phases, 'provision', async (phase) => {
       phase.detail = await provisionSite(site, resolved);
