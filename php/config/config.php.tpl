@@ -52,8 +52,25 @@ $CFG->customstringmanager = 'mpc_string_manager';
 spl_autoload_register(function (string $class): void {
     if ($class === 'mpc_string_manager') {
         require_once({{STRING_MANAGER_FILE}});
+    } else if ($class === 'mpc_cache_factory') {
+        require_once(dirname({{STRING_MANAGER_FILE}}) . '/legacy_cache.php');
     }
 });
+
+// Moodle with cache/locallib.php (4.1; 4.5+ have none): the installer re-reads every db/caches.php and muc/config.php
+// for each new cache definition (~4,800 times in 4.1); php-wasm keeps the memory of each include,
+// so this factory's install-time writer reads them once (php/moodle/legacy_cache.php).
+if (file_exists(__DIR__ . '/cache/locallib.php')) {
+    $CFG->alternative_cache_factory_class = 'mpc_cache_factory';
+}
+
+// upgrade.php ends by building the site theme's CSS. For a theme under test moodle-plugin-check
+// makes that the theme itself (so its SCSS is compiled and errors reported); for other plugins it
+// is theme_mpc, which has no SCSS (Boost's compile is 5-10 s in php-wasm and unrelated to the
+// plugin). MPC_UPGRADE_THEME comes from a file prepended to upgrade runs only; reported.
+if (defined('MPC_UPGRADE_THEME')) {
+    $CFG->theme = MPC_UPGRADE_THEME;
+}
 
 // php-wasm has no sodium extension; Moodle's encryption needs secretbox (reported as an adjustment).
 require_once({{SODIUM_FALLBACK_FILE}});

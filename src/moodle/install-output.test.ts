@@ -81,4 +81,22 @@ describe('findingsFromUpgrade', () => {
       expect.objectContaining({ ruleId: 'install/debugging', file: 'lib.php', line: 12 }),
     ]);
   });
+
+  it('reads an SCSS compile error of the theme, at its file when scssphp names one', () => {
+    const tctx = { moodleRoot: '/www/moodle', pluginPath: 'theme/t', pluginWebPath: 'theme/t' };
+    const stdout = [
+      '++ Error while compiling SCSS: Undefined variable $nope: /www/moodle/theme/t/scss/t.scss on line 3, at column 29 ++',
+      '* line 1281 of /lib/classes/output/theme_config.php: call to debugging()',
+      '++ Error while compiling SCSS: Undefined variable $nope: line: 158, column: 5 ++',
+      '* line 1281 of /lib/classes/output/theme_config.php: call to debugging()',
+    ].join('\n');
+    expect(findingsFromUpgrade({ exitCode: 0, stdout, stderr: '' }, tctx, has)).toEqual([
+      expect.objectContaining({ ruleId: 'install/scss-error', file: 'scss/t.scss', line: 3 }),
+      {
+        ruleId: 'install/scss-error',
+        severity: 'error',
+        message: 'SCSS did not compile: Undefined variable $nope: line: 158, column: 5',
+      },
+    ]);
+  });
 });

@@ -45,6 +45,13 @@ export const INSTALL_RULES = {
     why: 'Moodle calls debugging() for deprecated APIs and developer mistakes; the call comes from the plugin’s code.',
     fix: 'Follow the message (usually: replace a deprecated function or fix a wrong argument).',
   },
+  scssError: {
+    id: 'install/scss-error',
+    severity: 'error',
+    title: 'The theme’s SCSS does not compile',
+    why: 'Moodle builds the theme’s CSS at the end of every upgrade; when the SCSS does not compile it falls back to precompiled CSS or none, and the site shows unstyled pages.',
+    fix: 'Fix the SCSS at the reported place (an undefined variable or mixin, a bad import path).',
+  },
   timeout: {
     id: 'install/timeout',
     severity: 'error',
@@ -71,6 +78,8 @@ function pluginFile(ctx: OutputContext, vfsOrMoodlePath: string): string | undef
   const candidates = [
     `${ctx.moodleRoot}/${ctx.pluginPath}/`,
     `${ctx.moodleRoot}/${ctx.pluginWebPath}/`,
+    // Moodle 5.1+ backtraces are relative to the root above public/: `/public/mod/x/…`.
+    `/${ctx.pluginPath}/`,
     `/${ctx.pluginWebPath}/`,
   ];
   for (const prefix of candidates) {
@@ -136,7 +145,24 @@ export function findingsFromUpgrade(
     // exception handler: …`); the stderr form has the debug info, so it is the one we read.
     const exception = /^Default exception handler:\s*(.*?)\s*(?:Debug:\s*(.*))?$/.exec(line);
     const debugging = /^\+\+ (.*) \+\+$/.exec(line);
-    if (!exception && !(debugging && !/^Success \(/.test(debugging[1]!))) continue;
+    const scss = /^Error while compiling SCSS: (.*)$/.exec(debugging?.[1] ?? '');
+    if (scss) {
+      // scssphp names the file and line when the error is in a file (else it was inline SCSS).
+      const at = /(\/\S+\.scss) on line (\d+)/.exec(scss[1]!);
+      const file = at ? pluginFile(ctx, at[1]!) : undefined;
+      push(
+        finding(
+          INSTALL_RULES.scssError,
+          `SCSS did not compile: ${scss[1]!}`,
+          file,
+          file !== undefined ? Number(at![2]) : undefined,
+        ),
+      );
+      continue;
+    }
+    // `++ Success (…) ++` ends a plugin; `++ 2024020100: Success (…) ++` is an upgrade savepoint.
+    if (!exception && !(debugging && !/^(?:\d{10}(?:\.\d+)?: )?Success \(/.test(debugging[1]!)))
+      continue;
     const message = exception
       ? [exception[1], exception[2]].filter(Boolean).join(' — ')
       : debugging![1]!;

@@ -11,7 +11,13 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPhpRuntime, type PhpCliResult, type PhpMount } from '../php/runtime.js';
+import {
+  createPhpRuntime,
+  type PhpCliResult,
+  type PhpHttpRequest,
+  type PhpHttpResponse,
+  type PhpMount,
+} from '../php/runtime.js';
 import { PHP_WASM_VERSION, type PhpVersion } from '../php/runtime-package.js';
 import { branchInfo } from '../plugin/branches.js';
 import { overlayMounts, type Injection } from './overlay.js';
@@ -24,6 +30,8 @@ export const VFS = {
   dataroot: '/persist/moodledata',
   db: '/persist/moodle.sqlite',
   ours: '/mpc',
+  /** Files written for one run (e.g. prepended to upgrade.php), read-only to PHP. */
+  run: '/mpc-run',
 } as const;
 
 /** One thing we changed to make Moodle run here; every one is listed in the report. */
@@ -65,6 +73,16 @@ export function ourPhpDir(): string {
   throw new Error('moodle-plugin-check is incomplete: its php/ folder is missing.');
 }
 
+/** admin/cli/install_database.php arguments of every site (the bench's native run uses them too). */
+export const INSTALL_ARGS: readonly string[] = [
+  '--agree-license',
+  '--adminuser=admin',
+  '--adminpass=Admin-1234',
+  '--adminemail=admin@example.com',
+  '--fullname=moodle-plugin-check',
+  '--shortname=mpc',
+];
+
 /** PHP single-quoted literal. */
 const phpString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -79,6 +97,9 @@ export class Site {
   private readonly php: string;
   private readonly webPrefix: string;
   private plugin: PluginMount | undefined;
+  /** Added by blueprints: plugins they install (web-root relative) and writable places. */
+  private readonly extraInjections: Injection[] = [];
+  private readonly extraMounts: PhpMount[] = [];
 
   constructor(readonly options: SiteOptions) {
     this.runDir = path.join(options.workDir, 'run');
@@ -87,6 +108,7 @@ export class Site {
     this.webPrefix = options.tree.layout === 'public' ? 'public/' : '';
     mkdirSync(this.runDir, { recursive: true });
     mkdirSync(path.join(this.persistDir, 'moodledata'), { recursive: true });
+    mkdirSync(path.join(this.runDir, 'prepend'), { recursive: true });
     this.writeConfig();
     copyFileSync(
       path.join(options.tree.webRoot, 'admin/environment.xml'),
@@ -116,17 +138,71 @@ export class Site {
         'dml/sqlite3_pdo_moodle_recordset.php',
         'ddl/sqlite_sql_generator.php',
       ].map((f) => ({ rel: `${this.webPrefix}lib/${f}`, hostPath: path.join(this.php, 'lib', f) })),
+      { rel: `${this.webPrefix}theme/mpc`, hostPath: path.join(this.php, 'moodle/theme_mpc') },
     ];
     if (this.plugin)
       injections.push({
         rel: `${this.webPrefix}${this.plugin.installPath}`,
         hostPath: this.plugin.dir,
       });
+    injections.push(...this.extraInjections);
     return [
       ...overlayMounts(this.options.tree.root, VFS.moodle, injections),
       { hostPath: this.php, vfsPath: VFS.ours, readOnly: true },
+      { hostPath: path.join(this.runDir, 'prepend'), vfsPath: VFS.run, readOnly: true },
       { hostPath: this.persistDir, vfsPath: VFS.persist, readOnly: false },
+      ...this.extraMounts,
     ];
+  }
+
+  /** The VFS folder Moodle's URLs are served from (`public/` from 5.1). */
+  get webRootVfs(): string {
+    return `${VFS.moodle}${this.webPrefix === '' ? '' : `/${this.webPrefix.slice(0, -1)}`}`;
+  }
+
+  /**
+   * Shows a host folder or file at `rel` under the Moodle root (`public/mod/board` on 5.1+; e.g. a
+   * plugin a blueprint installs) from the next PHP call on; the cached tree is untouched.
+   * Returns a remover.
+   */
+  inject(rel: string, hostPath: string): () => void {
+    const injection: Injection = { rel, hostPath };
+    this.extraInjections.push(injection);
+    return () => {
+      const i = this.extraInjections.indexOf(injection);
+      if (i >= 0) this.extraInjections.splice(i, 1);
+    };
+  }
+
+  /** An extra mount for every later PHP call (e.g. a writable /tmp that lasts the run). */
+  addMount(mount: PhpMount): void {
+    this.extraMounts.push(mount);
+  }
+
+  /** Writes a file PHP sees read-only at `${VFS.run}/<name>` (arguments for our helper scripts). */
+  writeRunFile(name: string, data: string | Uint8Array): string {
+    writeFileSync(path.join(this.runDir, 'prepend', name), data);
+    return `${VFS.run}/${name}`;
+  }
+
+  /** Serves one HTTP request (http://localhost, Moodle's wwwroot) in a fresh runtime. */
+  async request(
+    request: PhpHttpRequest,
+    timeoutMs = this.options.timeoutMs,
+    pathAliases: { urlPrefix: string; fsPath: string }[] = [],
+  ): Promise<PhpHttpResponse> {
+    const runtime = await createPhpRuntime({
+      phpVersion: this.options.phpVersion,
+      mounts: this.mounts(),
+    });
+    return runtime.request(request, {
+      documentRoot: this.webRootVfs,
+      absoluteUrl: 'http://localhost',
+      pathAliases,
+      timeoutMs,
+      memoryLimit: '1G',
+      ini: { max_input_vars: '5000', display_errors: '0', log_errors: '0' },
+    });
   }
 
   /** Runs `php <script> <args>` with Moodle's needs (max_input_vars, memory) in a fresh runtime. */
@@ -134,6 +210,7 @@ export class Site {
     script: string,
     args: readonly string[],
     timeoutMs = this.options.timeoutMs,
+    extraIni: Record<string, string> = {},
   ): Promise<PhpCliResult> {
     const runtime = await createPhpRuntime({
       phpVersion: this.options.phpVersion,
@@ -149,6 +226,10 @@ export class Site {
         display_errors: 'stderr',
         error_reporting: String(32767),
         log_errors: '0',
+        // php-wasm's OPcache keeps the memory of every include; files Moodle re-includes
+        // thousands of times (4.1 install) are compiled without it (see the file).
+        'opcache.blacklist_filename': `${VFS.ours}/runtime/opcache-blacklist.txt`,
+        ...extraIni,
       },
     });
   }
@@ -236,7 +317,8 @@ export class Site {
       adjustments?: Adjustment[];
       sodium?: boolean;
     };
-    if (report.sodium === false) {
+    // Moodle encrypts with sodium from 4.3 (before that it fell back to OpenSSL by itself).
+    if (report.sodium === false && Number(this.options.tree.branch) >= 403) {
       this.adjustments.push({
         rule: 'runtime/sodium-fallback',
         detail:
@@ -256,21 +338,33 @@ export class Site {
   }
 
   async install(): Promise<PhpCliResult> {
-    return this.cli(`${VFS.moodle}/admin/cli/install_database.php`, [
-      '--agree-license',
-      '--adminuser=admin',
-      '--adminpass=Admin-1234',
-      '--adminemail=admin@example.com',
-      '--fullname=moodle-plugin-check',
-      '--shortname=mpc',
-    ]);
+    return this.cli(`${VFS.moodle}/admin/cli/install_database.php`, INSTALL_ARGS);
   }
 
   async upgrade(): Promise<PhpCliResult> {
-    return this.cli(`${VFS.moodle}/admin/cli/upgrade.php`, [
-      '--non-interactive',
-      '--allow-unstable',
-    ]);
+    // upgrade.php ends by building one theme's CSS: the theme under test, else SCSS-free theme_mpc.
+    const installPath = this.plugin?.installPath ?? '';
+    const theme = installPath.startsWith('theme/') ? installPath.slice('theme/'.length) : 'mpc';
+    const adjustment: Adjustment = {
+      rule: 'runtime/upgrade-theme',
+      detail:
+        theme === 'mpc'
+          ? 'admin/cli/upgrade.php builds the CSS of theme_mpc (no SCSS; plugins’ styles.css still included) instead of the site theme’s SCSS, which takes 5–10 s in php-wasm and does not involve the plugin'
+          : `admin/cli/upgrade.php builds the CSS of theme_${theme} (the theme under test) instead of the site theme, so its SCSS is compiled`,
+    };
+    if (!this.adjustments.some((a) => a.rule === adjustment.rule && a.detail === adjustment.detail))
+      this.adjustments.push(adjustment);
+    mkdirSync(path.join(this.runDir, 'prepend'), { recursive: true });
+    writeFileSync(
+      path.join(this.runDir, 'prepend/upgrade_theme.php'),
+      `<?php\ndefine('MPC_UPGRADE_THEME', ${phpString(theme)});\n`,
+    );
+    return this.cli(
+      `${VFS.moodle}/admin/cli/upgrade.php`,
+      ['--non-interactive', '--allow-unstable'],
+      this.options.timeoutMs,
+      { auto_prepend_file: `${VFS.run}/upgrade_theme.php` },
+    );
   }
 
   /** Saves the installed database and dataroot as a snapshot (atomically). */

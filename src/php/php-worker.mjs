@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import Module from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { loadPHPRuntime, PHP, setPhpIniEntries } from '@php-wasm/universal';
+import { loadPHPRuntime, PHP, PHPRequestHandler, setPhpIniEntries } from '@php-wasm/universal';
 import { createSpawnHandler } from '@php-wasm/util';
 
 // Emscripten errno values (see ERRNO_CODES in the php_8_x.js loaders).
@@ -148,7 +148,8 @@ async function main(input) {
     },
   });
   const php = new PHP(runtimeId);
-  await php.setSapiName('cli');
+  // An HTTP request (runtime.request()) runs PHP as a web SAPI; everything else as the CLI.
+  if (!input.request) await php.setSapiName('cli');
   // Without a handler, exec()/proc_open() hang the runtime; with this one they fail (non-zero exit,
   // no output), which Moodle's callers already handle.
   php.setSpawnHandler(
@@ -185,11 +186,75 @@ async function main(input) {
   // php.cli() ignores its `cwd` option; the VFS working directory is what PHP's getcwd() sees.
   if (input.cwd !== undefined) php.chdir(input.cwd);
 
+  if (input.request) {
+    await serveRequest(php, input.request);
+    return;
+  }
+
   post({ type: 'started' });
   const response = await php.cli(input.argv, { env: input.env });
   await Promise.all([pump(response.stdout, 'stdout'), pump(response.stderr, 'stderr')]);
   const exitCode = await response.exitCode;
   post({ type: 'exit', exitCode });
+}
+
+/**
+ * One HTTP request through PHPRequestHandler. The handler does not chdir into the script's folder,
+ * so Moodle's `require('../config.php')` would fail: we resolve the script as the handler does
+ * (folder → index.php, path info → the .php prefix) and chdir there after the handler's own chdir.
+ * @param {PHP} php
+ * @param {{ method: string, url: string, headers: Record<string, string>, body?: Uint8Array,
+ *   documentRoot: string, absoluteUrl: string, pathAliases: { urlPrefix: string, fsPath: string }[] }} request
+ */
+async function serveRequest(php, request) {
+  const handler = new PHPRequestHandler({
+    php,
+    documentRoot: request.documentRoot,
+    absoluteUrl: request.absoluteUrl,
+    pathAliases: request.pathAliases,
+    // Cookies are the caller's business (a jar per blueprint run), not the handler's.
+    cookieStore: false,
+  });
+  const script = resolveScript(php, request);
+  if (script) php.chdir(script.slice(0, script.lastIndexOf('/')) || '/');
+  post({ type: 'started' });
+  const response = await handler.request({
+    method: /** @type {any} */ (request.method),
+    url: request.url,
+    headers: request.headers,
+    ...(request.body ? { body: request.body } : {}),
+  });
+  post({
+    type: 'response',
+    status: response.httpStatusCode,
+    headers: response.headers,
+    body: response.bytes,
+    errors: response.errors,
+    exitCode: response.exitCode,
+  });
+}
+
+/** The .php file a URL runs, or undefined (static file, 404). */
+function resolveScript(php, request) {
+  const url = new URL(request.url, request.absoluteUrl);
+  const pathname = decodeURIComponent(url.pathname);
+  const toFs = (p) => {
+    const alias = request.pathAliases.find(
+      (a) => p === a.urlPrefix || p.startsWith(`${a.urlPrefix}/`),
+    );
+    return alias
+      ? `${alias.fsPath}${p.slice(alias.urlPrefix.length)}`
+      : `${request.documentRoot}${p}`.replace(/\/+/g, '/');
+  };
+  let candidate = toFs(pathname);
+  if (php.isDir(candidate)) candidate = `${candidate.replace(/\/$/, '')}/index.php`;
+  if (php.isFile(candidate)) return candidate.endsWith('.php') ? candidate : undefined;
+  for (let p = pathname; p.includes('/') && p !== '/';) {
+    p = p.slice(0, p.lastIndexOf('/')) || '/';
+    const f = toFs(p);
+    if (f.endsWith('.php') && php.isFile(f)) return f;
+  }
+  return undefined;
 }
 
 main(/** @type {WorkerInput} */ (workerData)).catch((error) => {

@@ -51,6 +51,41 @@ export interface PhpRuntime {
   readonly mounts: readonly PhpMount[];
   /** Runs `php <args>` (argv[0] must be 'php') in a fresh runtime. */
   cli(argv: readonly string[], options?: PhpCliOptions): Promise<PhpCliResult>;
+  /**
+   * Serves one HTTP request with PHPRequestHandler in a fresh runtime (same mounts, read-only
+   * rules, no network), after a chdir into the requested script's folder.
+   */
+  request(request: PhpHttpRequest, options: PhpHttpOptions): Promise<PhpHttpResponse>;
+}
+
+export interface PhpHttpRequest {
+  method?: string;
+  /** Path (and query) or absolute URL on `absoluteUrl`. */
+  url: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string;
+}
+
+export interface PhpHttpOptions extends Omit<PhpCliOptions, 'cwd' | 'env'> {
+  /** VFS folder URLs are served from. */
+  documentRoot: string;
+  /** What $_SERVER says the site is, e.g. http://localhost (must match Moodle's wwwroot). */
+  absoluteUrl: string;
+  /** URL prefixes served from VFS folders outside the document root. */
+  pathAliases?: { urlPrefix: string; fsPath: string }[];
+}
+
+export interface PhpHttpResponse {
+  status: number;
+  /** Lower-case header names, each with all its values (Set-Cookie may repeat). */
+  headers: Record<string, string[]>;
+  body: Uint8Array;
+  text: string;
+  /** PHP's error output (display_errors=stderr) for the request. */
+  errors: string;
+  exitCode: number;
+  durationMs: number;
+  bootMs: number;
 }
 
 export interface PhpRuntimeOptions {
@@ -131,7 +166,57 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
         onStderr: cliOptions.onStderr,
       });
     },
+    async request(request, httpOptions) {
+      const ini = { ...baseIni, ...httpOptions.ini };
+      if (httpOptions.memoryLimit !== undefined) ini.memory_limit = httpOptions.memoryLimit;
+      const result = await runInWorker(workerUrl, {
+        input: {
+          loaderPath: pkg.loaderPath,
+          processId: nextProcessId++,
+          mounts,
+          argv: ['php', request.url],
+          env: {},
+          cwd: undefined,
+          ini,
+          request: {
+            method: request.method ?? 'GET',
+            url: request.url,
+            headers: { ...request.headers },
+            ...(request.body !== undefined
+              ? {
+                  body:
+                    typeof request.body === 'string'
+                      ? new TextEncoder().encode(request.body)
+                      : request.body,
+                }
+              : {}),
+            documentRoot: httpOptions.documentRoot,
+            absoluteUrl: httpOptions.absoluteUrl,
+            pathAliases: httpOptions.pathAliases ?? [],
+          },
+        },
+        timeoutMs: httpOptions.timeoutMs ?? defaultTimeoutMs,
+        onStdout: httpOptions.onStdout,
+        onStderr: httpOptions.onStderr,
+      });
+      const response = result.response;
+      if (!response) throw new PhpRuntimeError('php-wasm answered the request without a response');
+      return {
+        ...response,
+        text: Buffer.from(response.body).toString('utf8'),
+        durationMs: result.durationMs,
+        bootMs: result.bootMs,
+      };
+    },
   };
+}
+
+interface WorkerResponse {
+  status: number;
+  headers: Record<string, string[]>;
+  body: Uint8Array;
+  errors: string;
+  exitCode: number;
 }
 
 interface WorkerMount extends PhpMount {
@@ -171,6 +256,7 @@ type WorkerMessage =
   | { type: 'started' }
   | { type: 'stdout' | 'stderr'; chunk: Uint8Array }
   | { type: 'exit'; exitCode: number }
+  | ({ type: 'response' } & WorkerResponse)
   | { type: 'error'; message: string; stack?: string };
 
 interface WorkerRun {
@@ -182,13 +268,25 @@ interface WorkerRun {
     env: Record<string, string>;
     cwd: string | undefined;
     ini: Record<string, string>;
+    request?: {
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      body?: Uint8Array;
+      documentRoot: string;
+      absoluteUrl: string;
+      pathAliases: { urlPrefix: string; fsPath: string }[];
+    };
   };
   timeoutMs: number;
   onStdout: ((chunk: string) => void) | undefined;
   onStderr: ((chunk: string) => void) | undefined;
 }
 
-function runInWorker(workerUrl: URL, run: WorkerRun): Promise<PhpCliResult> {
+function runInWorker(
+  workerUrl: URL,
+  run: WorkerRun,
+): Promise<PhpCliResult & { response?: WorkerResponse }> {
   const started = performance.now();
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
@@ -196,7 +294,7 @@ function runInWorker(workerUrl: URL, run: WorkerRun): Promise<PhpCliResult> {
   const diagnostics: Buffer[] = [];
   const text = (chunks: Buffer[]): string => Buffer.concat(chunks).toString('utf8');
 
-  return new Promise<PhpCliResult>((resolve, reject) => {
+  return new Promise<PhpCliResult & { response?: WorkerResponse }>((resolve, reject) => {
     const worker = new Worker(workerUrl, {
       workerData: run.input,
       // The worker gets an empty process.env: nothing of the host environment reaches php-wasm.
@@ -243,6 +341,25 @@ function runInWorker(workerUrl: URL, run: WorkerRun): Promise<PhpCliResult> {
               stderr: text(stderr),
               durationMs: performance.now() - started,
               bootMs,
+            });
+          });
+          break;
+        case 'response':
+          settle(() => {
+            const { status, headers, body, errors } = message;
+            resolve({
+              exitCode: message.exitCode,
+              stdout: text(stdout),
+              stderr: text(stderr),
+              durationMs: performance.now() - started,
+              bootMs,
+              response: {
+                status,
+                headers,
+                body: new Uint8Array(body),
+                errors,
+                exitCode: message.exitCode,
+              },
             });
           });
           break;
