@@ -135,5 +135,51 @@ if (branches.length > 0) {
     `\nMoodle phases (php-wasm, SQLite) for ${path.basename(plugin)}; peak RSS is the whole process, PHP worker threads included`,
   );
   console.table(moodleRows);
-  console.log('Native PHP ratio: not measured yet (no native-PHP runner in the bench).');
+  // The same installs on the host's native php (when there is one), for a WASM/native ratio.
+  const { benchNative } = await import('./bench-native.mjs');
+  await benchNative({
+    branches,
+    plugin,
+    wasmReport: (b, mode) => path.join(tmp, `moodle-${b}-${mode}.json`),
+  });
+}
+
+// Blueprint: MPC_BENCH_BLUEPRINT=1 (5 courses, 50 users; see scripts/bench-blueprint.mjs).
+if (process.env.MPC_BENCH_BLUEPRINT) {
+  const { benchBlueprint } = await import('./bench-blueprint.mjs');
+  benchBlueprint({ root, tmp, timeRun });
+}
+
+// Upgrade path: MPC_BENCH_UPGRADE=<old dir>:<new dir> (e.g. /work/upgrade-src/attendance-2022:
+// /work/upgrade-src/attendance-latest) runs `check <new> --upgrade-from <old>` on each Moodle of
+// MPC_BENCH_UPGRADE_MOODLE (default 4.5) with a warm site cache, and reports the upgrade-path phase.
+const upgradePair = (process.env.MPC_BENCH_UPGRADE ?? '').split(':').filter(Boolean);
+if (upgradePair.length === 2) {
+  const [oldDir, newDir] = upgradePair;
+  const rows = [];
+  for (const b of (process.env.MPC_BENCH_UPGRADE_MOODLE ?? '4.5').split(',').filter(Boolean)) {
+    const out = path.join(tmp, `upgrade-${b}.json`);
+    const { report, phase, ...r } = timeCheck(
+      [newDir, '--moodle', b, '--offline', '--upgrade-from', oldDir],
+      out,
+    );
+    const u = report.upgrade;
+    rows.push({
+      moodle: report.moodle?.release.replace(/ \(Build.*/, '') ?? '-',
+      'from → to': u ? `${u.from.version} → ${u.to.version}` : '-',
+      steps: u ? u.components.flatMap((c) => c.steps).filter((s) => s.ran).length : 0,
+      'install s': (phase('install') / 1000).toFixed(1),
+      'upgrade-path s': (phase('upgrade-path') / 1000).toFixed(1),
+      'old install s': u ? (u.durationMs.oldInstall / 1000).toFixed(1) : '-',
+      'upgrade s': u ? (u.durationMs.upgrade / 1000).toFixed(1) : '-',
+      'wall s': (r.ms / 1000).toFixed(1),
+      'peak RSS MB': Math.round(r.rssKb / 1024),
+      status: report.phases.find((p) => p.name === 'upgrade-path')?.status ?? '-',
+      findings: report.findings.filter((f) => /^(upgrade|schema)\//.test(f.ruleId)).length,
+    });
+  }
+  console.log(
+    `\nUpgrade path ${path.basename(oldDir)} → ${path.basename(newDir)} (php-wasm, SQLite)`,
+  );
+  console.table(rows);
 }

@@ -1,5 +1,7 @@
+import { BLUEPRINT_RULES } from '../blueprint/rules.js';
 import { ENVIRONMENT_EVAL_RULES } from '../moodle/environment-eval.js';
 import { INSTALL_RULES } from '../moodle/install-output.js';
+import { SCHEMA_RULES, UPGRADE_RULES } from '../moodle/upgrade-output.js';
 import { classesFamily } from './classes.js';
 import { dbFamily } from './db.js';
 import { environmentFamily } from './environment.js';
@@ -34,6 +36,9 @@ export const ALL_RULES: readonly RuleMeta[] = [
   ...FAMILIES.flatMap((f) => f.rules),
   ...Object.values(INSTALL_RULES),
   ...Object.values(ENVIRONMENT_EVAL_RULES),
+  ...Object.values(UPGRADE_RULES),
+  ...Object.values(SCHEMA_RULES),
+  ...Object.values(BLUEPRINT_RULES),
   CRASH_RULE,
 ];
 

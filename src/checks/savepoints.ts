@@ -258,3 +258,25 @@ export const savepointsFamily: CheckFamily = {
     }
   },
 };
+
+/**
+ * The `if ($oldversion < N)` steps of a plugin's db/upgrade.php with their lines and the
+ * versions their savepoints save: the upgrade-path phase checks at run time which ran.
+ */
+export function upgradeStepsOf(
+  plugin: Plugin,
+): { version: number; line: number; savepoints: number[] }[] {
+  const ast = plugin.php(FILE)?.ast;
+  if (!ast) return [];
+  const fn =
+    findUpgradeFunction(plugin, ast) ??
+    [...allFunctions(ast).entries()].find(([n]) => /^xmldb_\w+_upgrade$/.test(n))?.[1];
+  if (!fn) return [];
+  return upgradeSteps(fn).map((s) => ({
+    version: s.version.value,
+    line: position(s.node).line,
+    savepoints: s.savepoints
+      .map((sp) => versionOf(children(sp, 'arguments')[1])?.value)
+      .filter((v): v is number => v !== undefined),
+  }));
+}

@@ -41,7 +41,9 @@ describe('moodle-plugin-check check', () => {
       'phases',
       'findings',
       'summary',
+      'blueprint',
     ]);
+    expect(json.blueprint).toBeNull();
     expect(json.plugin).toMatchObject({
       component: 'mod_example',
       type: 'mod',

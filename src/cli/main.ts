@@ -7,6 +7,7 @@ import { EXIT, UserError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
 import { runCheck } from '../pipeline/pipeline.js';
 import { addMoodleCommands } from './moodle-commands.js';
+import { addBlueprintCommands } from './blueprint-commands.js';
 import type { CheckReport } from '../pipeline/report-model.js';
 import { formatGithub } from '../report/github.js';
 import { formatJson } from '../report/json.js';
@@ -95,6 +96,14 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
       '900',
     )
     .option('--offline', 'never download: use Moodle trees and runtimes already in the cache')
+    .option(
+      '--blueprint <file|json|base64|data-url>',
+      'after installing the plugin, run this Moodle Playground blueprint on the site (phase blueprint)',
+    )
+    .option(
+      '--upgrade-from <dir|git-ref|zip>',
+      'also install this old version of the plugin (a folder, a .zip, or a git ref of the checkout) and upgrade it to the new one (phase upgrade-path)',
+    )
     .action(
       async (
         dir: string,
@@ -106,6 +115,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
           php?: string;
           timeout: string;
           offline?: boolean;
+          upgradeFrom?: string;
+          blueprint?: string;
         },
       ) => {
         const timeout = Number(opts.timeout);
@@ -124,6 +135,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
             timeoutMs: timeout * 1000,
             ...(opts.offline ? { offline: true } : {}),
           },
+          ...(opts.upgradeFrom !== undefined ? { upgradeFrom: opts.upgradeFrom } : {}),
+          ...(opts.blueprint !== undefined ? { blueprint: opts.blueprint } : {}),
           log: (line) => {
             io.stderr(`${line}\n`);
           },
@@ -142,6 +155,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     );
 
   addMoodleCommands(program, io.stdout);
+  addBlueprintCommands(program, { ...io, setExitCode: (c) => (code = c) });
 
   program
     .command('rules')

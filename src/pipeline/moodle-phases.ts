@@ -15,7 +15,17 @@ import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
 import { ourPhpDir, Site, VFS } from '../moodle/site.js';
 import { PhpTimeoutError } from '../php/runtime.js';
 import { PHP_VERSIONS, type PhpVersion } from '../php/runtime-package.js';
-import { timed, type MoodleSummary, type PhaseResult } from './report-model.js';
+import {
+  timed,
+  type MoodleSummary,
+  type PhaseResult,
+  type UpgradeSummary,
+} from './report-model.js';
+import type { UpgradeSource } from '../moodle/upgrade-source.js';
+import { runUpgradePhase } from './upgrade-phase.js';
+import type { LoadedBlueprint } from '../blueprint/types.js';
+import { blueprintBeforeUpgrade, runBlueprintPhase } from './blueprint-phase.js';
+import type { BlueprintReport } from './report-model.js';
 
 export interface MoodleOptions {
   /** `--moodle`: branch, release or folder; default the newest branch the plugin targets. */
@@ -25,6 +35,14 @@ export interface MoodleOptions {
   /** Limit for each PHP run (install, upgrade), in ms. */
   timeoutMs: number;
   offline?: boolean;
+  /** `--upgrade-from`, resolved: runs the upgrade-path phase after install (issue 6). */
+  upgradeFrom?: UpgradeSource;
+  /** Receives what the upgrade-path phase ran, for the report's `upgrade` field. */
+  onUpgrade?: (upgrade: UpgradeSummary | null) => void;
+  /** `--blueprint`, loaded: runs the blueprint phase right after install (issue 4). */
+  blueprint?: LoadedBlueprint;
+  /** Receives the blueprint phase's step results, for the report's `blueprint` field. */
+  onBlueprint?: (blueprint: BlueprintReport) => void;
 }
 
 /** The PHP to run a Moodle branch on: the newest it supports that php-wasm has. */
@@ -172,6 +190,46 @@ export async function runMoodlePhases(
       if (found.some((f) => f.severity === 'error')) phase.status = 'failed';
       phase.detail = `admin/cli/upgrade.php ${run.exitCode === 0 ? 'installed' : 'failed to install'} ${plugin.component ?? ''} in ${(run.durationMs / 1000).toFixed(1)} s`;
     });
+
+    if (options.blueprint) {
+      const installed = phases.at(-1)?.status === 'passed';
+      options.onBlueprint?.(
+        await runBlueprintPhase(options.blueprint, site, workDir, installed, phases, findings),
+      );
+    }
+
+    if (options.upgradeFrom) {
+      const installed = phases.findLast((p) => p.name === 'install')?.status === 'passed';
+      const upgradeFrom = options.upgradeFrom;
+      const upgrade = await timed(phases, 'upgrade-path', (phase) =>
+        runUpgradePhase(
+          {
+            plugin,
+            source: upgradeFrom,
+            resolved,
+            freshSite: installed ? site : undefined,
+            installPath,
+            timeoutMs: options.timeoutMs,
+            provision: provisionSite,
+            phpFor: (branch) => phpFor(branch, options.php),
+            log,
+            ...(options.blueprint
+              ? {
+                  beforeUpgrade: blueprintBeforeUpgrade(
+                    options.blueprint,
+                    mkdtempSync(path.join(workDir, 'blueprint-old-')),
+                    findings,
+                    log,
+                  ),
+                }
+              : {}),
+          },
+          phase,
+          findings,
+        ),
+      );
+      options.onUpgrade?.(upgrade);
+    }
 
     await timed(phases, 'environment', async (phase) => {
       const result = evaluateEnvironment(plugin, tree, {

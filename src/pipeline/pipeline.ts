@@ -15,6 +15,10 @@ import { isPhpArray } from '../plugin/php.js';
 import { isDirectory, Plugin } from '../plugin/plugin.js';
 import { MATURITY } from '../plugin/version-file.js';
 import { runMoodlePhases, type MoodleOptions } from './moodle-phases.js';
+import { resolveUpgradeSource, type UpgradeSource } from '../moodle/upgrade-source.js';
+import { loadOldPlugin } from './upgrade-phase.js';
+import { loadBlueprint } from '../blueprint/parse.js';
+import { withBlueprint } from './blueprint-phase.js';
 import {
   summarize,
   timed,
@@ -22,6 +26,8 @@ import {
   type MoodleSummary,
   type PhaseResult,
   type PluginSummary,
+  type UpgradeSummary,
+  type BlueprintReport,
 } from './report-model.js';
 
 /** Each PHP run (Moodle install, plugin upgrade) is stopped after this long unless --timeout says otherwise. */
@@ -36,6 +42,8 @@ export interface CheckOptions {
   blueprint?: string;
   /** `--upgrade-from`: the old plugin (dir, git ref or zip) to upgrade from (issue 6). */
   upgradeFrom?: string;
+  /** Rule ids or `family/*` to switch off on top of the plugin's .moodle-plugin-check.yml (action input `checks`). */
+  disable?: readonly string[];
   /** Progress lines for humans (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -77,7 +85,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
 
   const phases: PhaseResult[] = [];
   const { plugin, config } = await timed(phases, 'detect', () => {
-    const config = loadPluginConfig(root, RULE_IDS);
+    const config = withDisabled(loadPluginConfig(root, RULE_IDS), options.disable);
     const plugin = Plugin.load(root, { isIgnored: pathFilter(config) });
     return { plugin, config };
   });
@@ -96,25 +104,61 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   lint.detail = `${ALL_RULES.length} rules over ${plugins.length} plugin(s), ${files} files`;
 
   let moodle: MoodleSummary | null = null;
-  if (options.moodle) {
-    const found: Finding[] = [];
-    moodle = await runMoodlePhases(
-      plugin,
-      options.moodleOptions ?? { timeoutMs: DEFAULT_TIMEOUT_MS },
-      phases,
-      found,
-      options.log,
-    );
-    const enabled = ruleFilter(config);
-    const ignored = pathFilter(config);
-    findings.push(
-      ...found.filter((f) => enabled(f.ruleId) && !(f.file !== undefined && ignored(f.file))),
-    );
-    findings.sort(compareFindings);
-  } else {
-    for (const name of MOODLE_PHASES) {
-      phases.push({ name, status: 'skipped', durationMs: 0, detail: 'skipped by --no-moodle' });
+  // Bad --upgrade-from is bad input before any Moodle work; the extracted copy goes in `finally`.
+  const upgradeSource: UpgradeSource | undefined =
+    options.upgradeFrom === undefined ? undefined : resolveUpgradeSource(options.upgradeFrom, root);
+  let upgrade: UpgradeSummary | null = null;
+  // A bad --blueprint is bad input before any Moodle work, too.
+  const loadedBlueprint =
+    options.blueprint === undefined ? undefined : await loadBlueprint(options.blueprint);
+  let blueprint: BlueprintReport | null = null;
+  try {
+    if (upgradeSource && upgradeSource.kind !== 'skip') loadOldPlugin(upgradeSource, plugin);
+    if (options.moodle) {
+      const found: Finding[] = [];
+      moodle = await runMoodlePhases(
+        plugin,
+        withBlueprint(
+          {
+            ...(options.moodleOptions ?? { timeoutMs: DEFAULT_TIMEOUT_MS }),
+            ...(upgradeSource
+              ? { upgradeFrom: upgradeSource, onUpgrade: (u) => (upgrade = u) }
+              : {}),
+          },
+          loadedBlueprint,
+          (b) => (blueprint = b),
+        ),
+        phases,
+        found,
+        options.log,
+      );
+      const enabled = ruleFilter(config);
+      const ignored = pathFilter(config);
+      findings.push(
+        ...found.filter((f) => enabled(f.ruleId) && !(f.file !== undefined && ignored(f.file))),
+      );
+      findings.sort(compareFindings);
+    } else {
+      for (const name of MOODLE_PHASES) {
+        phases.push({ name, status: 'skipped', durationMs: 0, detail: 'skipped by --no-moodle' });
+      }
+      if (loadedBlueprint)
+        phases.push({
+          name: 'blueprint',
+          status: 'skipped',
+          durationMs: 0,
+          detail: 'skipped by --no-moodle',
+        });
+      if (upgradeSource)
+        phases.push({
+          name: 'upgrade-path',
+          status: 'skipped',
+          durationMs: 0,
+          detail: 'skipped by --no-moodle',
+        });
     }
+  } finally {
+    upgradeSource?.cleanup();
   }
 
   return {
@@ -126,8 +170,19 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       phases,
       findings,
       summary: summarize(findings),
+      ...(upgradeSource ? { upgrade } : {}),
+      blueprint,
     },
   };
+}
+
+/** The plugin's own config plus rules switched off by the caller; the checkout is never written. */
+function withDisabled(config: PluginConfig, extra: readonly string[] | undefined): PluginConfig {
+  if (!extra?.length) return config;
+  return Object.freeze({
+    ...config,
+    disable: Object.freeze([...new Set([...config.disable, ...extra])]),
+  });
 }
 
 export function pluginSummary(plugin: Plugin): PluginSummary {

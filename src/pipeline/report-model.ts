@@ -1,4 +1,5 @@
 import type { Finding } from '../core/finding.js';
+import type { StepResult } from '../blueprint/types.js';
 
 export type PhaseStatus = 'passed' | 'failed' | 'skipped';
 
@@ -42,6 +43,50 @@ export interface CheckReport {
   phases: PhaseResult[];
   findings: Finding[];
   summary: { errors: number; warnings: number; notices: number };
+  /** Only with --upgrade-from: what the upgrade-path phase ran (issue 6); null when it did not run. */
+  upgrade?: UpgradeSummary | null;
+  /** What `--blueprint` ran (issue 4): each step's result; null when no blueprint ran. */
+  blueprint?: BlueprintReport | null;
+}
+
+export interface BlueprintReport {
+  /** Where the blueprint came from (file path, "inline JSON", …). */
+  source: string;
+  steps: StepResult[];
+  /** Where the site opens after the blueprint (landingPage / setLandingPage). */
+  landingPage: string | null;
+}
+
+/** One `if ($oldversion < N)` step of a component's db/upgrade.php between the old and new version. */
+export interface UpgradeStep {
+  version: number;
+  line: number;
+  ran: boolean;
+  /** Its savepoint was reached (Moodle's upgrade_log). */
+  savepoint: boolean;
+  /** Time Moodle measured up to this savepoint, when it printed one. */
+  seconds: number | null;
+}
+
+export interface UpgradeComponent {
+  component: string;
+  /** Stored version before and after the upgrade (null: not installed). */
+  from: string | null;
+  to: string | null;
+  steps: UpgradeStep[];
+}
+
+export interface UpgradeSummary {
+  /** The old version: folder, `git:<ref> (<sha>)` or zip. */
+  source: string;
+  from: { version: number | null; release: string | null };
+  to: { version: number | null; release: string | null };
+  /** The Moodle release the upgrade ran on. */
+  moodle: string;
+  components: UpgradeComponent[];
+  /** Components whose install.xml was compared; differences found; what a fresh install already showed (null: not measured). */
+  schema: { checked: string[]; differences: number; baseline: number | null };
+  durationMs: { oldInstall: number; upgrade: number };
 }
 
 export function summarize(findings: readonly Finding[]): CheckReport['summary'] {

@@ -42,7 +42,7 @@ export function formatText(report: CheckReport, options: TextOptions): string {
           : c.dim('skipped');
     const time = p.status === 'skipped' ? '' : ` ${p.durationMs} ms`;
     lines.push(
-      `${c.dim('phase')} ${p.name.padEnd(12)}${status}${time}${p.detail ? c.dim(` — ${p.detail}`) : ''}`,
+      `${c.dim('phase')} ${p.name.padEnd(13)}${status}${time}${p.detail ? c.dim(` — ${p.detail}`) : ''}`,
     );
   }
   if (report.moodle) {

@@ -1,0 +1,173 @@
+// Runs a loaded blueprint's steps in order on a site. Each step gets a result (ok, failed or
+// skipped, its time and output); the first failure stops the run with the step's index, name and
+// Moodle's message, and every later step is `skipped`. Consecutive Moodle API steps share one
+// PHP process (each PHP boot plus Moodle bootstrap costs 1–3 s); each still gets its own result.
+import { UserError } from '../core/errors.js';
+import { resolveResource, type ResourceContext } from './resources.js';
+import type { BlueprintSite, MoodleOp, OpsRun } from './site-api.js';
+import { CookieJar } from './steps/cookies.js';
+import { STEP_HANDLERS } from './steps/index.js';
+import type { RunState, StepContext, StepHandler } from './steps/types.js';
+import type { BlueprintStep, LoadedBlueprint, ResourceRef, StepResult } from './types.js';
+
+export interface RunOptions {
+  /** Called after each step (progress for humans). */
+  onStep?: (result: StepResult) => void;
+  /** Per-attempt timeout for url resources. */
+  fetchTimeoutMs?: number;
+  /** Overrides resource resolution (tests). */
+  resolve?: (ref: ResourceRef, field: string) => Promise<Uint8Array>;
+}
+
+export interface BlueprintRun {
+  steps: StepResult[];
+  /** Where the site should open: setLandingPage, else the blueprint's landingPage. */
+  landingPage?: string;
+  /** Index of the failed step, if any. */
+  failedIndex?: number;
+}
+
+/** Pseudo-step index for `runtime` settings applied before step 0. */
+const RUNTIME_INDEX = -1;
+
+const errorMessage = (e: unknown): string => {
+  if (e instanceof UserError) return e.hint ? `${e.message} ${e.hint}` : e.message;
+  return e instanceof Error ? e.message : String(e);
+};
+
+export async function runBlueprint(
+  loaded: LoadedBlueprint,
+  site: BlueprintSite,
+  options: RunOptions = {},
+): Promise<BlueprintRun> {
+  const { blueprint } = loaded;
+  const state: RunState = {
+    ...(blueprint.landingPage !== undefined ? { landingPage: blueprint.landingPage } : {}),
+  };
+  const resourceCtx: ResourceContext = {
+    blueprint,
+    ...(loaded.baseDir !== undefined ? { baseDir: loaded.baseDir } : {}),
+    readVfs: (p) => Promise.resolve(site.files.read(p, p)),
+    ...(options.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: options.fetchTimeoutMs } : {}),
+  };
+  const resolve =
+    options.resolve ??
+    ((ref: ResourceRef, field: string) => resolveResource(ref, resourceCtx, field));
+  const cookies = new CookieJar();
+  const results: StepResult[] = blueprint.steps.map((s, index) => ({
+    index,
+    step: s.step,
+    status: 'skipped',
+    durationMs: 0,
+  }));
+  const context = (index: number, step: BlueprintStep): StepContext => ({
+    site,
+    loaded,
+    where: `steps/${index} (${step.step})`,
+    resolve,
+    cookies,
+    state,
+  });
+
+  // Moodle operations waiting to run in one PHP call, with the time spent building them.
+  let batch: { op: MoodleOp; buildMs: number }[] = [];
+  const runtime = blueprint.runtime;
+  if (runtime && (runtime.debug !== undefined || runtime.debugdisplay !== undefined))
+    batch.push({ op: { index: RUNTIME_INDEX, op: 'runtime', args: runtime }, buildMs: 0 });
+
+  const fail = (index: number, error: string, durationMs: number): BlueprintRun => {
+    const r = results[index];
+    if (r) Object.assign(r, { status: 'failed', error, durationMs: Math.round(durationMs) });
+    if (r) options.onStep?.(r);
+    return finish(index);
+  };
+  const finish = (failedIndex?: number): BlueprintRun => ({
+    steps: results,
+    ...(state.landingPage !== undefined ? { landingPage: state.landingPage } : {}),
+    ...(failedIndex !== undefined ? { failedIndex } : {}),
+  });
+
+  /** Runs the batch; returns the run's end when an operation failed. */
+  const flush = async (): Promise<BlueprintRun | undefined> => {
+    if (batch.length === 0) return undefined;
+    const pending = batch;
+    batch = [];
+    let run: OpsRun;
+    const started = performance.now();
+    try {
+      run = await site.runOps(pending.map((p) => p.op));
+    } catch (e) {
+      const first = pending.find((p) => p.op.index >= 0)?.op.index ?? 0;
+      return fail(first, errorMessage(e), performance.now() - started);
+    }
+    // PHP boot and Moodle's bootstrap are shared: charged to the batch's first step.
+    const overhead = Math.max(0, run.totalMs - run.results.reduce((n, r) => n + r.ms, 0));
+    let charged = false;
+    for (const p of pending) {
+      const r = run.results.find((x) => x.index === p.op.index);
+      if (p.op.index === RUNTIME_INDEX) {
+        if (r && !r.ok) return failRuntime(`runtime settings failed: ${r.error ?? ''}`);
+        continue;
+      }
+      const own = (r?.ms ?? 0) + p.buildMs + (charged ? 0 : overhead);
+      charged = true;
+      if (!r) {
+        const crash = run.crashed;
+        if (crash && crash.index === p.op.index) return fail(p.op.index, crash.message, own);
+        continue; // not reached: stays skipped
+      }
+      const result = results[p.op.index];
+      if (!result) continue;
+      result.durationMs = Math.round(own);
+      if (r.output !== undefined) result.output = r.output;
+      if (!r.ok) return fail(p.op.index, r.error ?? 'failed', own);
+      result.status = 'ok';
+      options.onStep?.(result);
+    }
+    if (run.crashed?.index === RUNTIME_INDEX) return failRuntime(run.crashed.message);
+    return undefined;
+  };
+  const failRuntime = (message: string): BlueprintRun => fail(0, message, 0);
+
+  for (const [index, step] of blueprint.steps.entries()) {
+    const handler: StepHandler | undefined = STEP_HANDLERS[step.step];
+    const ctx = context(index, step);
+    const started = performance.now();
+    if (!handler) {
+      const end = await flush();
+      if (end) return end;
+      return fail(index, `${ctx.where}: unknown step "${step.step}"`, 0);
+    }
+    if (handler.kind === 'ops') {
+      let op: { op: string; args: unknown };
+      try {
+        op = await handler.build(step, ctx);
+      } catch (e) {
+        const end = await flush();
+        if (end) return end;
+        return fail(index, errorMessage(e), performance.now() - started);
+      }
+      batch.push({ op: { index, ...op }, buildMs: performance.now() - started });
+      continue;
+    }
+    const end = await flush();
+    if (end) return end;
+    const t = performance.now();
+    try {
+      const output = await handler.run(step, ctx);
+      const result = results[index]!;
+      Object.assign(result, { status: 'ok', durationMs: Math.round(performance.now() - t) });
+      if (output) result.output = output;
+      options.onStep?.(result);
+    } catch (e) {
+      return fail(index, errorMessage(e), performance.now() - t);
+    }
+  }
+  const end = await flush();
+  return end ?? finish();
+}
+
+/** "step 3 (createCourse) failed: …" for reports and findings. */
+export function describeFailure(result: StepResult): string {
+  return `step ${result.index} (${result.step}) failed: ${result.error ?? 'no message'}`;
+}

@@ -1,0 +1,150 @@
+// BlueprintSite on a real provisioned Site: Moodle operations through php/blueprint/ops.php
+// (arguments in a JSON file under /mpc-run, never spliced into PHP code), HTTP through the
+// runtime's request(), filesystem steps on the host through SiteFiles.
+import path from 'node:path';
+import { failureSummary } from '../moodle/install-output.js';
+import { VFS, type Site } from '../moodle/site.js';
+import type {
+  BlueprintSite,
+  HttpRequest,
+  HttpResult,
+  HttpVia,
+  MoodleOp,
+  OpResult,
+  OpsRun,
+  PhpResult,
+} from './site-api.js';
+import { SiteFiles } from './site-files.js';
+
+const MARK = '@@MPC-BP@@';
+/** URL prefixes our own scripts are served under, for one request each. */
+const LOGIN_PREFIX = '/__mpc_blueprint';
+const SCRIPT_PREFIX = '/__mpc_blueprint_run';
+
+export class MoodleBlueprintSite implements BlueprintSite {
+  readonly files: SiteFiles;
+  readonly webRoot: string;
+  readonly branch: number;
+  private calls = 0;
+
+  constructor(
+    private readonly site: Site,
+    workDir: string,
+  ) {
+    const { tree } = site.options;
+    this.webRoot = site.webRootVfs;
+    this.branch = Number(tree.branch);
+    this.files = new SiteFiles({
+      treeRoot: tree.root,
+      persistDir: site.persistPath,
+      layerDir: path.join(workDir, 'layer'),
+      mounts: () => site.mounts(),
+      inject: (rel, hostPath) => site.inject(rel, hostPath),
+    });
+  }
+
+  async runOps(ops: readonly MoodleOp[]): Promise<OpsRun> {
+    const input = this.site.writeRunFile(`ops-${++this.calls}.json`, JSON.stringify({ ops }));
+    const started = performance.now();
+    const r = await this.site.cli(`${VFS.ours}/blueprint/ops.php`, [input]);
+    return parseOpsOutput(r.stdout, r.stderr, r.exitCode, performance.now() - started);
+  }
+
+  async runPhp(code: string): Promise<PhpResult> {
+    const file = this.site.writeRunFile(`code-${++this.calls}.php`, code);
+    const r = await this.site.cli(file, []);
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  async request(request: HttpRequest, via?: HttpVia): Promise<HttpResult> {
+    let url = request.url;
+    const aliases: { urlPrefix: string; fsPath: string }[] = [];
+    if (via?.kind === 'login') {
+      this.site.writeRunFile('login.json', JSON.stringify({ username: via.username }));
+      aliases.push({ urlPrefix: LOGIN_PREFIX, fsPath: `${VFS.ours}/blueprint/web` });
+      url = `${LOGIN_PREFIX}/login.php`;
+    } else if (via?.kind === 'script') {
+      const name = `script-${++this.calls}.php`;
+      this.site.writeRunFile(name, via.code);
+      aliases.push({ urlPrefix: SCRIPT_PREFIX, fsPath: VFS.run });
+      url = `${SCRIPT_PREFIX}/${name}`;
+    }
+    const r = await this.site.request(
+      {
+        method: request.method ?? 'GET',
+        url,
+        headers: request.headers ?? {},
+        ...(request.body !== undefined ? { body: request.body } : {}),
+      },
+      undefined,
+      aliases,
+    );
+    return { status: r.status, headers: r.headers, text: r.text, errors: r.errors };
+  }
+
+  async upgrade(): Promise<{ ok: boolean; output: string; message: string }> {
+    const r = await this.site.upgrade();
+    return {
+      ok: r.exitCode === 0,
+      output: `${r.stdout}\n${r.stderr}`.trim(),
+      message: failureSummary(r.stdout, r.stderr),
+    };
+  }
+}
+
+/** Reads ops.php's protocol lines; Moodle's own output between them goes to that op's output. */
+export function parseOpsOutput(
+  stdout: string,
+  stderr: string,
+  exitCode: number,
+  totalMs: number,
+): OpsRun {
+  const results: OpResult[] = [];
+  let running: number | undefined;
+  let extra: string[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith(MARK)) {
+      if (running !== undefined && line.trim() !== '') extra.push(line.trim());
+      continue;
+    }
+    const event = JSON.parse(line.slice(MARK.length)) as {
+      event: 'start' | 'done';
+      index: number;
+      ok?: boolean;
+      ms?: number;
+      output?: string;
+      error?: string;
+    };
+    if (event.event === 'start') {
+      running = event.index;
+      extra = [];
+      continue;
+    }
+    const noise = extra.join('\n').slice(0, 2000);
+    results.push({
+      index: event.index,
+      ok: event.ok === true,
+      ms: event.ms ?? 0,
+      ...(event.output !== undefined || noise
+        ? { output: [event.output, noise].filter(Boolean).join('\n') }
+        : {}),
+      ...(event.error !== undefined ? { error: event.error } : {}),
+    });
+    running = undefined;
+  }
+  const run: OpsRun = { results, totalMs };
+  const failed = results.some((r) => !r.ok);
+  if (!failed && (running !== undefined || exitCode !== 0)) {
+    run.crashed = {
+      index: running ?? results.at(-1)?.index ?? -1,
+      message: `PHP stopped (exit ${exitCode}): ${failureSummary(
+        stdout
+          .split('\n')
+          .filter((l) => !l.startsWith(MARK))
+          .join('\n'),
+        stderr,
+      )}`,
+    };
+  }
+  return run;
+}

@@ -1,0 +1,12 @@
+import type { RuleMeta } from '../checks/types.js';
+
+/** Findings of the `blueprint` phase of `check --blueprint`. */
+export const BLUEPRINT_RULES = {
+  stepFailed: {
+    id: 'blueprint/step-failed',
+    severity: 'error',
+    title: 'A blueprint step failed on the installed plugin',
+    why: 'The blueprint (the same one a reviewer’s Moodle Playground runs) could not complete on a real Moodle with the plugin installed: the preview would break the same way, and the plugin may fail where the step uses it (for example creating an instance of an activity).',
+    fix: 'Read the step’s index, name and Moodle’s message in the finding; fix the plugin, or the blueprint when the step itself is wrong (`moodle-plugin-check blueprint run FILE --plugin DIR` reproduces it).',
+  },
+} as const satisfies Record<string, RuleMeta>;

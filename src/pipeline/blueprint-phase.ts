@@ -1,0 +1,98 @@
+// The `blueprint` phase of `check --blueprint`: runs the blueprint on the site the plugin was just
+// installed on. A failed step is a `blueprint/step-failed` error finding with the step's index,
+// name and Moodle's message; the steps' results go to the report's `blueprint` field.
+import type { Finding } from '../core/finding.js';
+import { describeFailure, runBlueprint } from '../blueprint/executor.js';
+import { MoodleBlueprintSite } from '../blueprint/moodle-site.js';
+import { BLUEPRINT_RULES } from '../blueprint/rules.js';
+import type { LoadedBlueprint } from '../blueprint/types.js';
+import type { Site } from '../moodle/site.js';
+import type { MoodleOptions } from './moodle-phases.js';
+import { timed, type BlueprintReport, type PhaseResult } from './report-model.js';
+
+export async function runBlueprintPhase(
+  loaded: LoadedBlueprint,
+  site: Site,
+  workDir: string,
+  installed: boolean,
+  phases: PhaseResult[],
+  findings: Finding[],
+): Promise<BlueprintReport> {
+  if (!installed) {
+    phases.push({
+      name: 'blueprint',
+      status: 'skipped',
+      durationMs: 0,
+      detail: 'the plugin did not install, so the blueprint was not run',
+    });
+    return { source: loaded.source, steps: [], landingPage: null };
+  }
+  return timed(phases, 'blueprint', async (phase) => {
+    const run = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir));
+    const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
+    const ok = run.steps.filter((s) => s.status === 'ok').length;
+    phase.detail = `${loaded.source}: ${ok}/${run.steps.length} steps ok`;
+    if (failed) {
+      phase.status = 'failed';
+      phase.detail += `; ${describeFailure(failed)}`;
+      findings.push({
+        ruleId: BLUEPRINT_RULES.stepFailed.id,
+        severity: 'error',
+        message: `Blueprint ${loaded.source}: ${describeFailure(failed)}`,
+        hint: `Reproduce with: moodle-plugin-check blueprint run ${loaded.baseDir !== undefined ? loaded.source : '<the blueprint>'} --plugin <plugin dir>`,
+      });
+    }
+    return { source: loaded.source, steps: run.steps, landingPage: run.landingPage ?? null };
+  });
+}
+
+/**
+ * With --upgrade-from: the same blueprint on the site where the OLD version is installed, before
+ * the upgrade, so the upgrade has data to migrate (courses, users, an instance of the activity).
+ * A failed step is a finding about the old version; the upgrade still runs.
+ */
+export function blueprintBeforeUpgrade(
+  loaded: LoadedBlueprint,
+  workDir: string,
+  findings: Finding[],
+  log: (line: string) => void,
+): (site: Site) => Promise<void> {
+  return async (site) => {
+    const run = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir));
+    const ok = run.steps.filter((s) => s.status === 'ok').length;
+    log(`upgrade-path: blueprint on the old version: ${ok}/${run.steps.length} steps ok`);
+    const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
+    if (failed) {
+      findings.push({
+        ruleId: BLUEPRINT_RULES.stepFailed.id,
+        severity: 'error',
+        message: `Blueprint ${loaded.source} on the old version, before the upgrade: ${describeFailure(failed)}`,
+        hint: 'The upgrade ran on whatever data the steps before it created; fix the step (or the old version) to test the upgrade with all of it.',
+      });
+    }
+  };
+}
+
+/**
+ * MoodleOptions for a check with a blueprint: its preferredVersions pick Moodle and PHP unless
+ * the command line gave them.
+ */
+export function withBlueprint(
+  moodleOptions: MoodleOptions,
+  loaded: LoadedBlueprint | undefined,
+  onBlueprint: (report: BlueprintReport) => void,
+): MoodleOptions {
+  if (!loaded) return moodleOptions;
+  const preferred = loaded.blueprint.preferredVersions ?? {};
+  return {
+    ...moodleOptions,
+    ...(moodleOptions.spec === undefined && preferred.moodle !== undefined
+      ? { spec: preferred.moodle }
+      : {}),
+    ...(moodleOptions.php === undefined && preferred.php !== undefined
+      ? { php: preferred.php }
+      : {}),
+    blueprint: loaded,
+    onBlueprint,
+  };
+}

@@ -1,0 +1,344 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { upgradeStepsOf } from '../checks/savepoints.js';
+import { allPlugins } from '../checks/run.js';
+import type { Finding } from '../core/finding.js';
+import { UserError } from '../core/errors.js';
+import { cacheRoot } from '../moodle/cache-dir.js';
+import { failureSummary, findingsFromUpgrade } from '../moodle/install-output.js';
+import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
+import { Site, VFS } from '../moodle/site.js';
+import type { UpgradeSource } from '../moodle/upgrade-source.js';
+import {
+  asUpgradeFindings,
+  parseUpgradeReport,
+  savepointTimes,
+  schemaDifferences,
+  schemaFindings,
+  UPGRADE_RULES,
+  type UpgradeReportData,
+} from '../moodle/upgrade-output.js';
+import { PhpTimeoutError } from '../php/runtime.js';
+import { BRANCHES } from '../plugin/branches.js';
+import { Plugin } from '../plugin/plugin.js';
+import type { PhaseResult, UpgradeComponent, UpgradeSummary } from './report-model.js';
+
+export interface UpgradePhaseContext {
+  /** The new version (the checkout under test). */
+  plugin: Plugin;
+  source: UpgradeSource;
+  /** The Moodle of the run, already provisioned into `freshSite` with the new version installed. */
+  resolved: ResolvedMoodle;
+  /** The site of the install phase; undefined when that install failed (no schema baseline). */
+  freshSite: Site | undefined;
+  installPath: string;
+  timeoutMs: number;
+  provision: (site: Site, resolved: ResolvedMoodle) => Promise<string>;
+  phpFor: (branch: number) => Site['options']['phpVersion'];
+  /**
+   * Runs on the site with the old version installed, before the new version is put in place:
+   * the place for a blueprint that creates data for the upgrade to migrate (`--blueprint`).
+   */
+  beforeUpgrade?: (site: Site) => Promise<void>;
+  log?: (line: string) => void;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+
+/** Why a plugin cannot install on a Moodle (its requires and incompatible), or undefined. */
+export function incompatibility(p: Plugin, version: number, branch: number): string | undefined {
+  const requires = num(p.version.fields.requires?.value);
+  if (requires !== undefined && requires > version)
+    return `requires Moodle ${requires}, above this Moodle (${version})`;
+  const incompatible = num(p.version.fields.incompatible?.value);
+  if (incompatible !== undefined && branch >= incompatible)
+    return `declares itself incompatible with Moodle branch ${incompatible} and later`;
+  return undefined;
+}
+
+/** The old version as a Plugin; a different component is bad input. */
+export function loadOldPlugin(source: UpgradeSource & { dir: string }, plugin: Plugin): Plugin {
+  const old = Plugin.load(source.dir);
+  if (old.component !== plugin.component) {
+    throw new UserError(
+      `--upgrade-from ${source.label}: its version.php declares ${old.component ?? 'no $plugin->component'}, but the plugin under test is ${plugin.component ?? '(unknown)'}.`,
+      'Pass an older version of the same plugin (same $plugin->component).',
+    );
+  }
+  return old;
+}
+
+async function report(
+  site: Site,
+  plugins: Plugin[],
+  afterLogId: number,
+  installPath: string,
+): Promise<UpgradeReportData> {
+  const prefix = site.options.tree.layout === 'public' ? 'public/' : '';
+  const args = plugins.map(
+    (p) =>
+      `${p.component ?? ''}=${p.has('db/install.xml') ? `${VFS.moodle}/${prefix}${installPath}/${p.prefix}db/install.xml` : '-'}`,
+  );
+  const r = await site.cli(`${VFS.ours}/tools/upgrade_report.php`, [
+    VFS.moodle,
+    String(afterLogId),
+    ...args,
+  ]);
+  const data = parseUpgradeReport(r.stdout);
+  if (!data)
+    throw new Error(`php/tools/upgrade_report.php failed: ${failureSummary(r.stdout, r.stderr)}`);
+  return data;
+}
+
+/** The newest registered Moodle that both versions install on, or a reason why there is none. */
+async function sharedMoodle(
+  old: Plugin,
+  plugin: Plugin,
+  target: ResolvedMoodle,
+): Promise<ResolvedMoodle | string> {
+  const why = incompatibility(old, target.tree.version, Number(target.tree.branch));
+  if (why === undefined) return target;
+  for (const b of [...BRANCHES].reverse()) {
+    if (b.branch === Number(target.tree.branch)) continue;
+    // Any build of the branch (version + up to 99) may satisfy requires.
+    if (
+      incompatibility(old, b.version + 99, b.branch) ??
+      incompatibility(plugin, b.version + 99, b.branch)
+    )
+      continue;
+    try {
+      const r = await resolveMoodle({ spec: b.name, offline: true });
+      if (
+        !incompatibility(old, r.tree.version, b.branch) &&
+        !incompatibility(plugin, r.tree.version, b.branch)
+      )
+        return r;
+    } catch {
+      // not registered here: try an older branch
+    }
+  }
+  return `the old version ${why}, and no registered Moodle supports both versions (register one with \`moodle-plugin-check moodle import\`)`;
+}
+
+export async function runUpgradePhase(
+  ctx: UpgradePhaseContext,
+  phase: PhaseResult,
+  findings: Finding[],
+): Promise<UpgradeSummary | null> {
+  const { plugin, source } = ctx;
+  if (source.kind === 'skip') {
+    phase.status = 'skipped';
+    phase.detail = `--upgrade-from ${source.label}: ${source.reason}`;
+    return null;
+  }
+  const old = loadOldPlugin(source, plugin);
+  const from = num(old.version.fields.version?.value);
+  const to = num(plugin.version.fields.version?.value);
+  const release = (p: Plugin): string | null =>
+    typeof p.version.fields.release?.value === 'string' ? p.version.fields.release.value : null;
+  const summary: UpgradeSummary = {
+    source: source.label,
+    from: { version: from ?? null, release: release(old) },
+    to: { version: to ?? null, release: release(plugin) },
+    moodle: ctx.resolved.tree.release,
+    components: [],
+    schema: { checked: [], differences: 0, baseline: null },
+    durationMs: { oldInstall: 0, upgrade: 0 },
+  };
+  if (from !== undefined && to !== undefined && to < from) {
+    const at = plugin.version.fields.version;
+    findings.push({
+      ruleId: UPGRADE_RULES.versionBackwards.id,
+      severity: 'error',
+      file: 'version.php',
+      ...(at ? { line: at.line, column: at.column } : {}),
+      message: `$plugin->version goes backwards: ${to} here, ${from} in ${source.label}; Moodle refuses to downgrade, so sites with the old version cannot update.`,
+    });
+    phase.status = 'failed';
+    phase.detail = `version goes backwards (${from} → ${to}); the upgrade was not run`;
+    return summary;
+  }
+  if (from !== undefined && from === to) {
+    phase.status = 'skipped';
+    phase.detail = `the old version has the same $plugin->version (${to}): there is nothing to upgrade`;
+    return summary;
+  }
+
+  const moodle = await sharedMoodle(old, plugin, ctx.resolved);
+  if (typeof moodle === 'string') {
+    phase.status = 'skipped';
+    phase.detail = moodle;
+    return summary;
+  }
+  summary.moodle = moodle.tree.release;
+  const plugins = allPlugins(plugin);
+  // The install phase's site is a fresh install of the new version: what our driver reports there
+  // is the baseline (zero when the driver is faithful); only what the upgrade adds is drift.
+  // Read while the old version installs on the second site (two PHP runtimes, two cores).
+  const baselineRun =
+    moodle === ctx.resolved && ctx.freshSite
+      ? report(ctx.freshSite, plugins, 0, ctx.installPath)
+      : Promise.resolve(undefined);
+  void baselineRun.catch(() => undefined); // awaited below; an early return must not leave it unhandled
+
+  const workDir = mkdtempSync(path.join(tmpdir(), 'mpc-upgrade-'));
+  try {
+    const site = new Site({
+      tree: moodle.tree,
+      phpVersion: ctx.phpFor(Number(moodle.tree.branch)),
+      workDir,
+      timeoutMs: ctx.timeoutMs,
+      cacheDir: path.join(cacheRoot(), 'sites'),
+    });
+    await ctx.provision(site, moodle);
+    site.setPlugin({ dir: old.root, installPath: ctx.installPath });
+    ctx.log?.(
+      `upgrade-path: installing ${source.label} (${from ?? '?'}) on Moodle ${moodle.tree.release}`,
+    );
+    let start = performance.now();
+    const first = await site.upgrade();
+    summary.durationMs.oldInstall = Math.round(performance.now() - start);
+    if (first.exitCode !== 0) {
+      phase.status = 'skipped';
+      phase.detail = `the old version (${from ?? '?'}) did not install on Moodle ${moodle.tree.release}, so its upgrade cannot be tested: ${failureSummary(first.stdout, first.stderr)}`;
+      return summary;
+    }
+    const before = await report(site, allPlugins(old), 0, ctx.installPath);
+    const baseline = await baselineRun;
+    if (ctx.beforeUpgrade) await ctx.beforeUpgrade(site);
+
+    site.setPlugin({ dir: plugin.root, installPath: ctx.installPath });
+    ctx.log?.(`upgrade-path: upgrading ${plugin.component ?? ''} to ${to ?? '?'}`);
+    start = performance.now();
+    let run;
+    try {
+      run = await site.upgrade();
+    } catch (e) {
+      if (!(e instanceof PhpTimeoutError)) throw e;
+      findings.push({
+        ruleId: UPGRADE_RULES.timeout.id,
+        severity: 'error',
+        message: `Upgrading from ${from ?? '?'} to ${to ?? '?'} did not finish within ${Math.round(e.timeoutMs / 1000)} s and was stopped.`,
+      });
+      phase.status = 'failed';
+      phase.detail = 'timed out';
+      return summary;
+    } finally {
+      summary.durationMs.upgrade = Math.round(performance.now() - start);
+    }
+    const prefix = moodle.tree.layout === 'public' ? 'public/' : '';
+    const found = asUpgradeFindings(
+      findingsFromUpgrade(
+        run,
+        {
+          moodleRoot: VFS.moodle,
+          pluginPath: `${prefix}${ctx.installPath}`,
+          pluginWebPath: ctx.installPath,
+        },
+        (rel) => plugin.has(rel),
+      ),
+    );
+    findings.push(...found);
+    const after = await report(site, plugins, before.maxlogid, ctx.installPath);
+    const times = savepointTimes(run.stdout);
+    for (const p of plugins)
+      summary.components.push(stepsOf(p, before, after, times, run.exitCode === 0, findings));
+
+    for (const p of plugins) {
+      const component = p.component ?? '';
+      if (!p.has('db/install.xml')) continue;
+      summary.schema.checked.push(component);
+      if (run.exitCode !== 0) continue; // a half-done upgrade differs by definition; the error says why
+      const known = new Set(
+        baseline
+          ? schemaDifferences(baseline, component).map((d) => `${d.table}|${d.message}`)
+          : [],
+      );
+      if (baseline) summary.schema.baseline = (summary.schema.baseline ?? 0) + known.size;
+      const diffs = schemaDifferences(after, component).filter(
+        (d) => !known.has(`${d.table}|${d.message}`),
+      );
+      summary.schema.differences += diffs.length;
+      const xml = p.xml('db/install.xml');
+      findings.push(
+        ...schemaFindings(
+          diffs,
+          `${p.prefix}db/install.xml`,
+          xml && 'root' in xml ? xml.root : undefined,
+        ),
+      );
+    }
+    const errors = findings.some(
+      (f) => f.severity === 'error' && /^(upgrade|schema)\//.test(f.ruleId),
+    );
+    if (errors || run.exitCode !== 0) phase.status = 'failed';
+    const steps = summary.components.reduce((n, c) => n + c.steps.filter((s) => s.ran).length, 0);
+    phase.detail = `${old.component ?? ''} ${from ?? '?'} → ${to ?? '?'} on Moodle ${moodle.tree.release}${moodle === ctx.resolved ? '' : ' (the newest Moodle both versions support)'}: old version installed in ${(summary.durationMs.oldInstall / 1000).toFixed(1)} s, upgrade ${run.exitCode === 0 ? 'ran' : 'failed'} in ${(summary.durationMs.upgrade / 1000).toFixed(1)} s (${steps} step(s)); schema of ${summary.schema.checked.length} install.xml: ${summary.schema.differences} difference(s)${baseline ? '' : ' (no fresh-install baseline)'}`;
+    return summary;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The steps of one component's db/upgrade.php between its old and new version, and what ran. */
+function stepsOf(
+  p: Plugin,
+  before: UpgradeReportData,
+  after: UpgradeReportData,
+  times: Map<number, number>,
+  completed: boolean,
+  findings: Finding[],
+): UpgradeComponent {
+  const component = p.component ?? '';
+  const fromV = before.components[component] ?? null;
+  const toV = after.components[component] ?? null;
+  const file = `${p.prefix}db/upgrade.php`;
+  const reached = new Set(
+    after.log
+      .filter((r) => r.plugin === component && r.info === 'Upgrade savepoint reached')
+      .map((r) => Number(r.version)),
+  );
+  const declared = num(p.version.fields.version?.value);
+  const steps =
+    fromV === null
+      ? []
+      : upgradeStepsOf(p).filter(
+          (s) => s.version > Number(fromV) && (declared === undefined || s.version <= declared),
+        );
+  const out: UpgradeComponent = {
+    component,
+    from: fromV,
+    to: toV,
+    steps: steps.map((s) => ({
+      version: s.version,
+      line: s.line,
+      // A failed run stopped in the first step whose savepoint it did not reach: that one ran too.
+      ran: completed || reached.has(s.version) || s === steps.find((t) => !reached.has(t.version)),
+      savepoint: reached.has(s.version),
+      seconds: times.get(s.version) ?? null,
+    })),
+  };
+  if (!completed) return out;
+  for (const s of out.steps) {
+    if (s.savepoint) continue;
+    findings.push({
+      ruleId: UPGRADE_RULES.missingSavepoint.id,
+      severity: 'error',
+      file,
+      line: s.line,
+      message: `The upgrade step for ${s.version} ran (upgrading ${component} from ${fromV ?? '?'}) but no savepoint for ${s.version} was reached.`,
+    });
+  }
+  if (declared !== undefined && toV !== null && Number(toV) < declared) {
+    const at = p.version.fields.version;
+    findings.push({
+      ruleId: UPGRADE_RULES.missingSavepoint.id,
+      severity: 'error',
+      file: `${p.prefix}version.php`,
+      ...(at ? { line: at.line } : {}),
+      message: `After the upgrade ${component} is stored at version ${toV}, below ${declared} in version.php.`,
+    });
+  }
+  return out;
+}
