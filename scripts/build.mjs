@@ -1,6 +1,7 @@
 // Bundles the CLI and the PHP worker into dist/. Deterministic: CI checks dist/ is fresh.
 // No WASM here: the php-wasm runtime package is resolved at run time (src/php/runtime-package.ts).
 import { build } from 'esbuild';
+import { noWasm } from './esbuild-no-wasm.mjs';
 
 const common = {
   bundle: true,
@@ -12,6 +13,7 @@ const common = {
   minify: true,
   keepNames: true,
   logLevel: 'warning',
+  plugins: [noWasm],
   // CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
@@ -19,5 +21,8 @@ const common = {
 };
 
 await build({ ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' });
+// The GitHub Action (action.yml) and its fork-safe publish step (publish/action.yml).
+await build({ ...common, entryPoints: ['src/action/index.ts'], outfile: 'dist/action.js' });
+await build({ ...common, entryPoints: ['src/action/publish.main.ts'], outfile: 'dist/publish.js' });
 // Worker threads load it by URL, beside cli.js (see src/php/runtime.ts).
 await build({ ...common, entryPoints: ['src/php/php-worker.mjs'], outfile: 'dist/php-worker.mjs' });

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { UserError } from '../core/errors.js';
+import { INPUT, OUTPUT, parseChecks, parseInputs, PUBLISH_INPUT, ruleFamilies } from './inputs.js';
+import { REPO_ROOT } from './testing.js';
+
+const read = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
+
+describe('action.yml and inputs.ts', () => {
+  it('declare the same inputs and outputs', () => {
+    const action = parse(readFileSync(path.join(REPO_ROOT, 'action.yml'), 'utf8')) as {
+      inputs: object;
+      outputs: object;
+      runs: { using: string; main: string };
+    };
+    expect(Object.keys(action.inputs).sort()).toEqual(Object.values(INPUT).sort());
+    expect(Object.keys(action.outputs).sort()).toEqual(Object.values(OUTPUT).sort());
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/action.js' });
+    const publish = parse(readFileSync(path.join(REPO_ROOT, 'publish/action.yml'), 'utf8')) as {
+      inputs: object;
+      runs: { main: string };
+    };
+    expect(Object.keys(publish.inputs).sort()).toEqual(Object.values(PUBLISH_INPUT).sort());
+    expect(publish.runs.main).toBe('../dist/publish.js');
+  });
+});
+
+describe('parseInputs', () => {
+  it('gives a frozen config with defaults', () => {
+    const c = parseInputs(read({ 'plugin-path': 'fixtures/plugins/mod_example' }), REPO_ROOT);
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(c).toMatchObject({
+      pluginPath: 'fixtures/plugins/mod_example',
+      moodles: [],
+      staticOnly: false,
+      comment: true,
+      cache: true,
+      disable: [],
+      upgradeFromDisabled: false,
+    });
+    expect(c.failOn).toBeUndefined();
+  });
+
+  it('reads lists, none and booleans', () => {
+    const base = { 'plugin-path': 'fixtures/plugins/mod_example/' };
+    expect(parseInputs(read({ ...base, moodle: '4.5, 5.0\n5.0' }), REPO_ROOT).moodles).toEqual([
+      '4.5',
+      '5.0',
+    ]);
+    expect(parseInputs(read({ ...base, moodle: 'none' }), REPO_ROOT).staticOnly).toBe(true);
+    expect(parseInputs(read({ ...base, comment: 'off', cache: 'no' }), REPO_ROOT)).toMatchObject({
+      comment: false,
+      cache: false,
+    });
+    expect(parseInputs(read({ ...base, 'upgrade-from': 'none' }), REPO_ROOT)).toMatchObject({
+      upgradeFromDisabled: true,
+    });
+    expect(parseInputs(read({ ...base, 'upgrade-from': 'v1.2' }), REPO_ROOT).upgradeFrom).toBe(
+      'v1.2',
+    );
+  });
+
+  it('rejects mixing none with versions', () => {
+    expect(() =>
+      parseInputs(
+        read({ 'plugin-path': 'fixtures/plugins/mod_example', moodle: 'none 4.5' }),
+        REPO_ROOT,
+      ),
+    ).toThrow(UserError);
+  });
+});
+
+describe('parseChecks', () => {
+  it('maps -family and -rule onto disable', () => {
+    expect(parseChecks('-files, -lang/duplicate-key')).toEqual(['files/*', 'lang/duplicate-key']);
+  });
+  it('a positive list keeps only those families', () => {
+    const off = parseChecks('version db');
+    expect(off).not.toContain('version/*');
+    expect(off).not.toContain('db/*');
+    expect(off).toContain('files/*');
+    expect(off.length).toBe(ruleFamilies().length - 2);
+  });
+  it('names the fix for a single rule without a minus', () => {
+    expect(() => parseChecks('files/readme')).toThrow(/only whole families can be selected/);
+    expect(() => parseChecks('-files/nosuch')).toThrow(/not a rule of moodle-plugin-check/);
+  });
+});

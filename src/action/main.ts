@@ -1,0 +1,251 @@
+// The GitHub Action: inputs → pipeline (once per Moodle) → annotations, summary, comment, outputs.
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as core from '@actions/core';
+import { EXIT, UserError } from '../core/errors.js';
+import { DOWNLOADABLE_BRANCHES } from '../moodle/releases.js';
+import { DEFAULT_TIMEOUT_MS, runCheck } from '../pipeline/pipeline.js';
+import { Plugin } from '../plugin/plugin.js';
+import { toJson } from '../report/json.js';
+import {
+  failed,
+  seconds,
+  totals,
+  uniqueFindings,
+  verdict,
+  type FailOn,
+  type ReportRun,
+  type SourceLink,
+} from '../report/markdown.js';
+import { commentKey, renderComment } from '../report/pr-comment.js';
+import { renderSummary } from '../report/summary.js';
+import { restoreToolCache, saveToolCache } from './cache.js';
+import { publishComment } from './comment.js';
+import { hasCommit, readContext, refuseUnsafeTarget, type RunContext } from './context.js';
+import { NO_MOODLE, OUTPUT, parseInputs, type ActionConfig } from './inputs.js';
+import { previewUrl } from './preview.js';
+import { branchLabel } from '../moodle/tree.js';
+
+export async function run(): Promise<void> {
+  try {
+    await runAction();
+  } catch (e) {
+    if (e instanceof UserError) {
+      core.setFailed(e.hint ? `${e.message}\n${e.hint}` : e.message);
+      process.exitCode = EXIT.userError;
+      return;
+    }
+    const err = e as Error;
+    core.debug(err.stack ?? String(err));
+    core.setFailed(
+      `moodle-plugin-check: internal error: ${err.message}. Re-run with debug logging for the stack, and please report it.`,
+    );
+    process.exitCode = EXIT.internal;
+  }
+}
+
+async function runAction(): Promise<void> {
+  const ctx = readContext();
+  const config = parseInputs((name) => core.getInput(name), ctx.workspace);
+  refuseUnsafeTarget(ctx, config.pluginDir);
+
+  const cacheState =
+    config.cache && !config.staticOnly
+      ? await restoreToolCache(config.moodles, config.php)
+      : undefined;
+  let checked: Awaited<ReturnType<typeof checkAll>>;
+  try {
+    checked = await checkAll(config, ctx);
+  } finally {
+    // Saved even when a run failed: whatever was downloaded or installed is still good.
+    if (cacheState) await saveToolCache(cacheState);
+  }
+  const { runs, failOn } = checked;
+
+  const workDir = path.join(process.env.RUNNER_TEMP ?? tmpdir(), 'moodle-plugin-check');
+  mkdirSync(workDir, { recursive: true });
+  const resultFile = path.join(workDir, 'result.json');
+  const json = runs.length === 1 ? toJson(runs[0]!.report) : runs.map((r) => toJson(r.report));
+  writeFileSync(resultFile, `${JSON.stringify(json, null, 2)}\n`);
+
+  annotate(runs, config.pluginPath);
+  const t = totals(runs);
+  core.setOutput(OUTPUT.resultJson, resultFile);
+  core.setOutput(OUTPUT.errors, String(t.errors));
+  core.setOutput(OUTPUT.warnings, String(t.warnings));
+  core.setOutput(OUTPUT.matrix, JSON.stringify(matrixFor(config.pluginDir)));
+
+  const link = sourceLink(ctx, config.pluginPath);
+  const first = runs[0]!.report;
+  const preview = link
+    ? previewUrl({
+        ...(config.playgroundHost ? { host: config.playgroundHost } : {}),
+        repository: link.repository,
+        ref: link.sha,
+        pluginPath: config.pluginPath,
+        component: first.plugin.component,
+        ...(first.moodle
+          ? { moodle: branchLabel(first.moodle.branch), php: first.moodle.php }
+          : {}),
+      })
+    : { note: 'no preview link: the commit is unknown' };
+  if (preview.note) core.info(preview.note);
+  core.setOutput(OUTPUT.previewUrl, preview.url ?? '');
+
+  const common = {
+    failOn,
+    ...(preview.url ? { previewUrl: preview.url } : {}),
+    ...(link ? { link } : {}),
+  };
+  // Appended directly: core.summary caches the file path across runs in one process.
+  const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) appendFileSync(summaryFile, `${renderSummary(runs, common)}\n`);
+
+  if (config.comment) {
+    const key = commentKey(config.pluginPath, config.staticOnly ? [NO_MOODLE] : config.moodles);
+    try {
+      const result = await publishComment({
+        ctx,
+        token: config.token,
+        key,
+        body: renderComment(runs, { ...common, key }),
+        runs,
+        pluginPath: config.pluginPath,
+        failOn,
+        workDir,
+      });
+      if (result.mode === 'posted') core.info(`PR comment ${result.action} (id ${result.id}).`);
+      else if (result.mode === 'skipped') core.info(`No PR comment: ${result.reason}.`);
+    } catch (e) {
+      // The check itself is done; a comment GitHub would not take is worth a warning, not a red job.
+      core.warning(`Could not post the PR comment: ${(e as Error).message}`);
+    }
+  }
+
+  core.info(`moodle-plugin-check: ${verdict(t, failOn)}`);
+  if (failed(t, failOn)) {
+    core.setFailed(
+      `moodle-plugin-check: ${t.errors} error(s), ${t.warnings} warning(s) (fail-on: ${failOn}).`,
+    );
+    process.exitCode = EXIT.findings;
+  }
+}
+
+async function checkAll(
+  config: Readonly<ActionConfig>,
+  ctx: RunContext,
+): Promise<{ runs: ReportRun[]; failOn: FailOn }> {
+  const specs = config.staticOnly ? [NO_MOODLE] : config.moodles.length ? config.moodles : [''];
+  const upgradeFrom = config.staticOnly ? undefined : defaultUpgradeFrom(config, ctx);
+  const runs: ReportRun[] = [];
+  let failOn: FailOn | undefined = config.failOn;
+  for (const spec of specs) {
+    const title = config.staticOnly ? 'static checks only' : `Moodle ${spec || '(default)'}`;
+    core.startGroup(`moodle-plugin-check: ${title}`);
+    let result;
+    try {
+      result = await runCheck({
+        pluginDir: config.pluginDir,
+        moodle: !config.staticOnly,
+        moodleOptions: {
+          ...(spec ? { spec } : {}),
+          ...(config.php ? { php: config.php } : {}),
+          timeoutMs: DEFAULT_TIMEOUT_MS,
+        },
+        ...(config.blueprint !== undefined ? { blueprint: config.blueprint } : {}),
+        ...(upgradeFrom ? { upgradeFrom } : {}),
+        disable: config.disable,
+        log: (line) => {
+          core.info(line);
+        },
+      });
+    } finally {
+      core.endGroup();
+    }
+    failOn ??= result.config.failOn;
+    for (const p of result.report.phases) {
+      const time = p.status === 'skipped' ? '' : ` in ${seconds(p.durationMs)}`;
+      core.startGroup(`${title} · phase ${p.name}: ${p.status}${time}`);
+      try {
+        core.info(p.detail ?? '(no detail)');
+        const mine = result.report.findings.filter((f) => phaseOf(f.ruleId) === p.name);
+        for (const f of mine)
+          core.info(
+            `${f.severity} ${f.ruleId} ${f.file ?? ''}${f.line ? `:${f.line}` : ''} ${f.message}`,
+          );
+      } finally {
+        core.endGroup();
+      }
+    }
+    runs.push({ label: spec, report: result.report });
+  }
+  return { runs, failOn: failOn ?? 'error' };
+}
+
+/** `upgrade-from`: as given, else the PR's base commit when the clone has it. */
+function defaultUpgradeFrom(config: Readonly<ActionConfig>, ctx: RunContext): string | undefined {
+  if (config.upgradeFrom !== undefined) return config.upgradeFrom;
+  const base = ctx.pr?.baseSha;
+  if (config.upgradeFromDisabled || !base) return undefined;
+  if (hasCommit(config.pluginDir, base)) return base;
+  core.info(
+    `upgrade-from: the PR's base commit ${base.slice(0, 12)} is not in the clone, so no upgrade path is checked; use actions/checkout with fetch-depth: 0 to get it.`,
+  );
+  return undefined;
+}
+
+/** The phase that reports a rule family, for the per-phase log groups. */
+function phaseOf(ruleId: string): string {
+  const family = ruleId.split('/')[0];
+  if (family === 'install') return 'install';
+  if (family === 'upgrade' || family === 'schema') return 'upgrade-path';
+  if (family === 'blueprint') return 'blueprint';
+  if (
+    /^environment\/(requires-not-met|branch-|dependency-missing|php-version|not-checked)/.test(
+      ruleId,
+    )
+  )
+    return 'environment';
+  return 'lint';
+}
+
+function annotate(runs: readonly ReportRun[], pluginPath: string): void {
+  for (const { finding: f } of uniqueFindings(runs)) {
+    const props: core.AnnotationProperties = { title: f.ruleId };
+    if (f.file !== undefined) props.file = pluginPath ? `${pluginPath}/${f.file}` : f.file;
+    if (f.line !== undefined) props.startLine = f.line;
+    if (f.column !== undefined && f.line !== undefined) props.startColumn = f.column;
+    const message = f.hint ? `${f.message}\n${f.hint}` : f.message;
+    if (f.severity === 'error') core.error(message, props);
+    else if (f.severity === 'warning') core.warning(message, props);
+    else core.notice(message, props);
+  }
+}
+
+/** `{"moodle": ["4.5", "5.0"]}`: the branches the plugin supports that this action can run. */
+export function matrixFor(pluginDir: string): { moodle: string[] } {
+  try {
+    const branches = Plugin.load(pluginDir).targetBranches();
+    const names = branches
+      .filter((b) => DOWNLOADABLE_BRANCHES.includes(b.branch))
+      .map((b) => b.name);
+    return { moodle: names };
+  } catch (e) {
+    core.warning(`matrix: could not read the plugin's supported branches: ${(e as Error).message}`);
+    return { moodle: [] };
+  }
+}
+
+function sourceLink(ctx: RunContext, pluginPath: string): SourceLink | undefined {
+  if (ctx.pr)
+    return {
+      serverUrl: ctx.serverUrl,
+      repository: ctx.pr.headRepo,
+      sha: ctx.pr.headSha,
+      pluginPath,
+    };
+  if (ctx.repository && ctx.sha)
+    return { serverUrl: ctx.serverUrl, repository: ctx.repository, sha: ctx.sha, pluginPath };
+  return undefined;
+}

@@ -1,0 +1,202 @@
+// The publish entry (publish/action.yml), for a `workflow_run` workflow: takes the artifact a fork
+// PR's check left, checks it strictly, and posts the sticky comment with a write token. It never
+// checks out or runs PR code; everything in the artifact is data, and where the comment goes and
+// what it links to comes from the workflow_run event and the API, not from the artifact.
+import * as core from '@actions/core';
+import { unzipSync } from 'fflate';
+import { EXIT, UserError } from '../core/errors.js';
+import { commentMarker, renderComment } from '../report/pr-comment.js';
+import { readContext, type RunContext } from './context.js';
+import { GitHubApi } from './github-api.js';
+import { parseHost, PUBLISH_INPUT } from './inputs.js';
+import {
+  ARTIFACT_PREFIX,
+  MAX_PAYLOAD_BYTES,
+  PAYLOAD_FILE,
+  PayloadError,
+  parsePayload,
+  type CommentPayload,
+} from './payload.js';
+import { previewUrl } from './preview.js';
+import { branchLabel } from '../moodle/tree.js';
+import { upsertComment } from './sticky-comment.js';
+
+interface TrustedRun {
+  id: number;
+  headSha: string;
+  headRepo: string;
+  headBranch: string;
+}
+
+interface Artifact {
+  id: number;
+  name: string;
+  size_in_bytes: number;
+  expired: boolean;
+}
+
+const MAX_ARTIFACT_BYTES = 2 * 1024 * 1024;
+
+export async function runPublish(): Promise<void> {
+  try {
+    await publish();
+  } catch (e) {
+    if (e instanceof UserError || e instanceof PayloadError) {
+      core.setFailed(e instanceof UserError && e.hint ? `${e.message}\n${e.hint}` : e.message);
+      process.exitCode = e instanceof UserError ? EXIT.userError : EXIT.findings;
+      return;
+    }
+    const err = e as Error;
+    core.debug(err.stack ?? String(err));
+    core.setFailed(`moodle-plugin-check publish: internal error: ${err.message}`);
+    process.exitCode = EXIT.internal;
+  }
+}
+
+function trustedRun(ctx: RunContext, runIdInput: string): TrustedRun | undefined {
+  const wr = ctx.event.workflow_run as Record<string, unknown> | undefined;
+  if (!wr || typeof wr !== 'object') {
+    throw new UserError(
+      `The publish step runs on workflow_run events, not '${ctx.eventName || 'unknown'}'.`,
+      'Use it in a workflow triggered by `on: workflow_run` (see docs/workflows/publish.yml).',
+    );
+  }
+  if (wr.event !== 'pull_request' && wr.event !== 'pull_request_target') return undefined;
+  const repo = (wr.head_repository as { full_name?: unknown } | undefined)?.full_name;
+  let id = wr.id;
+  if (runIdInput !== '') {
+    if (!/^\d+$/.test(runIdInput))
+      throw new UserError(
+        `Input 'run-id' is '${runIdInput}', not a number.`,
+        'Leave it empty to use the triggering run.',
+      );
+    id = Number(runIdInput);
+  }
+  if (
+    typeof id !== 'number' ||
+    typeof wr.head_sha !== 'string' ||
+    typeof repo !== 'string' ||
+    typeof wr.head_branch !== 'string'
+  )
+    throw new UserError(
+      'The workflow_run event lacks id, head_sha, head_branch or head_repository.',
+    );
+  return { id, headSha: wr.head_sha, headRepo: repo, headBranch: wr.head_branch };
+}
+
+async function publish(): Promise<void> {
+  const ctx = readContext();
+  const token = core.getInput(PUBLISH_INPUT.githubToken).trim();
+  if (!token)
+    throw new UserError(
+      "Input 'github-token' is empty.",
+      'Pass a token that can write pull-request comments (permissions: pull-requests: write).',
+    );
+  const host = parseHost(PUBLISH_INPUT.playgroundHost, core.getInput(PUBLISH_INPUT.playgroundHost));
+  const run = trustedRun(ctx, core.getInput(PUBLISH_INPUT.runId).trim());
+  if (!run) {
+    core.info('The triggering run was not for a pull request: nothing to publish.');
+    return;
+  }
+  const api = new GitHubApi({
+    baseUrl: ctx.apiUrl,
+    token,
+    log: (l) => {
+      core.info(l);
+    },
+  });
+  const list = await api.request<{ artifacts: Artifact[] }>(
+    'GET',
+    `/repos/${ctx.repository}/actions/runs/${run.id}/artifacts?per_page=100`,
+  );
+  const ours = list.artifacts.filter((a) => a.name.startsWith(`${ARTIFACT_PREFIX}-`) && !a.expired);
+  if (ours.length === 0) {
+    core.info(`Run ${run.id} left no ${ARTIFACT_PREFIX}-* artifact: nothing to publish.`);
+    return;
+  }
+  for (const artifact of ours) {
+    const payload = await download(api, ctx.repository, artifact);
+    await post(api, ctx, run, payload, host);
+  }
+}
+
+async function download(api: GitHubApi, repository: string, a: Artifact): Promise<CommentPayload> {
+  if (a.size_in_bytes > MAX_ARTIFACT_BYTES)
+    throw new PayloadError(
+      `Artifact ${a.name} is ${a.size_in_bytes} bytes; a comment payload is never that big.`,
+    );
+  const res = await api.raw('GET', `/repos/${repository}/actions/artifacts/${a.id}/zip`);
+  const zip = new Uint8Array(await res.arrayBuffer());
+  if (zip.byteLength > MAX_ARTIFACT_BYTES)
+    throw new PayloadError(`Artifact ${a.name} download is ${zip.byteLength} bytes; refusing it.`);
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(zip, {
+      // Only our one file, and never a zip bomb.
+      filter: (f) => f.name === PAYLOAD_FILE && f.originalSize <= MAX_PAYLOAD_BYTES,
+    });
+  } catch (e) {
+    throw new PayloadError(`Artifact ${a.name} is not a readable zip: ${(e as Error).message}`);
+  }
+  const file = files[PAYLOAD_FILE];
+  if (!file)
+    throw new PayloadError(`Artifact ${a.name} has no ${PAYLOAD_FILE} (or it is too big).`);
+  return parsePayload(new TextDecoder('utf-8', { fatal: false }).decode(file));
+}
+
+async function post(
+  api: GitHubApi,
+  ctx: RunContext,
+  run: TrustedRun,
+  payload: CommentPayload,
+  host: string | undefined,
+): Promise<void> {
+  if (payload.headSha !== run.headSha)
+    throw new PayloadError(
+      `The artifact is for commit ${payload.headSha.slice(0, 12)}, but the run checked ${run.headSha.slice(0, 12)}.`,
+    );
+  // The PR number is the artifact's claim: only believe it if that PR really is this run's branch.
+  const pull = await api.request<{
+    state: string;
+    head: { sha: string; ref: string; repo: { full_name: string } | null };
+  }>('GET', `/repos/${ctx.repository}/pulls/${payload.prNumber}`);
+  if (pull.head.repo?.full_name !== run.headRepo || pull.head.ref !== run.headBranch)
+    throw new PayloadError(
+      `The artifact names PR #${payload.prNumber}, which is not the pull request of ${run.headRepo}:${run.headBranch}.`,
+    );
+  if (pull.head.sha !== run.headSha) {
+    core.notice(
+      `PR #${payload.prNumber} has moved on to ${pull.head.sha.slice(0, 12)}; the run for that commit will publish its own result.`,
+    );
+    return;
+  }
+  const first = payload.runs[0]!.report;
+  const link = {
+    serverUrl: ctx.serverUrl,
+    repository: run.headRepo,
+    sha: run.headSha,
+    pluginPath: payload.pluginPath,
+  };
+  const preview = previewUrl({
+    ...(host ? { host } : {}),
+    repository: run.headRepo,
+    ref: run.headSha,
+    pluginPath: payload.pluginPath,
+    component: first.plugin.component,
+    ...(first.moodle ? { moodle: branchLabel(first.moodle.branch), php: first.moodle.php } : {}),
+  });
+  const body = renderComment(payload.runs, {
+    key: payload.key,
+    failOn: payload.failOn,
+    link,
+    ...(preview.url ? { previewUrl: preview.url } : {}),
+  });
+  const r = await upsertComment(
+    api,
+    ctx.repository,
+    payload.prNumber,
+    commentMarker(payload.key),
+    body,
+  );
+  core.info(`PR #${payload.prNumber}: comment ${r.action} (id ${r.id}).`);
+}

@@ -1,0 +1,87 @@
+// The job summary (GITHUB_STEP_SUMMARY) as Markdown. Pure: reports in, text out.
+import {
+  code,
+  escapeMd,
+  location,
+  previewButton,
+  runTitle,
+  seconds,
+  severityIcon,
+  totals,
+  uniqueFindings,
+  verdict,
+  worstFirst,
+  type FailOn,
+  type ReportRun,
+  type SourceLink,
+} from './markdown.js';
+
+export interface SummaryOptions {
+  failOn: FailOn;
+  previewUrl?: string;
+  link?: SourceLink;
+  /** Findings listed before "…and N more". */
+  maxFindings?: number;
+}
+
+const PHASE_ICON = { passed: '✅', failed: '❌', skipped: '⏭️' } as const;
+
+export function renderSummary(runs: readonly ReportRun[], options: SummaryOptions): string {
+  const max = options.maxFindings ?? 50;
+  const first = runs[0]?.report;
+  const name = escapeMd(first?.plugin.component ?? 'plugin');
+  const out: string[] = [];
+  out.push(`## moodle-plugin-check: ${name}`, '');
+  out.push(`**${verdict(totals(runs), options.failOn)}**`, '');
+  const button = previewButton(options.previewUrl);
+  if (button) out.push(button, '');
+
+  for (const run of runs) {
+    const r = run.report;
+    const total = r.phases.reduce((n, p) => n + p.durationMs, 0);
+    out.push(`### ${runTitle(run)} — ${seconds(total)}`, '');
+    out.push('| Phase | Status | Time | Detail |', '| --- | --- | --- | --- |');
+    for (const p of r.phases) {
+      const time = p.status === 'skipped' ? '—' : seconds(p.durationMs);
+      out.push(
+        `| ${escapeMd(p.name)} | ${PHASE_ICON[p.status]} ${p.status} | ${time} | ${escapeMd(p.detail ?? '')} |`,
+      );
+    }
+    out.push('');
+    const adjustments = r.moodle?.adjustments ?? [];
+    if (adjustments.length > 0) {
+      out.push(
+        '<details><summary>Environment adjustments made to run Moodle in php-wasm on SQLite ' +
+          `(${adjustments.length})</summary>`,
+        '',
+      );
+      for (const a of adjustments) out.push(`- ${code(a.rule)} ${escapeMd(a.detail)}`);
+      out.push('', '</details>', '');
+    }
+  }
+
+  const unique = uniqueFindings(runs).sort((a, b) => worstFirst(a.finding, b.finding));
+  if (unique.length === 0) {
+    out.push('No findings.', '');
+  } else {
+    const several = runs.length > 1;
+    out.push(`### Findings (${unique.length})`, '');
+    out.push(
+      `| Severity | Rule | Location | Message |${several ? ' Moodle |' : ''}`,
+      `| --- | --- | --- | --- |${several ? ' --- |' : ''}`,
+    );
+    for (const { finding: f, labels } of unique.slice(0, max)) {
+      const message = escapeMd(f.message) + (f.hint ? `<br>↳ ${escapeMd(f.hint)}` : '');
+      const where = several ? ` ${labels.map((l) => escapeMd(l || 'default')).join(', ')} |` : '';
+      out.push(
+        `| ${severityIcon(f)} | ${code(f.ruleId)} | ${location(f, options.link)} | ${message} |${where}`,
+      );
+    }
+    if (unique.length > max)
+      out.push('', `…and ${unique.length - max} more (all of them are in the result-json file).`);
+    out.push('');
+  }
+  if (first)
+    out.push(`<sub>${escapeMd(first.tool.name)} ${escapeMd(first.tool.version)}</sub>`, '');
+  return out.join('\n');
+}
