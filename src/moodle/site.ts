@@ -338,33 +338,45 @@ export class Site {
   }
 
   async install(): Promise<PhpCliResult> {
-    return this.cli(`${VFS.moodle}/admin/cli/install_database.php`, INSTALL_ARGS);
+    return this.cli(
+      `${VFS.moodle}/admin/cli/install_database.php`,
+      INSTALL_ARGS,
+      this.options.timeoutMs,
+      this.buildThemeIni('install_database.php', 'mpc'),
+    );
   }
 
   async upgrade(): Promise<PhpCliResult> {
-    // upgrade.php ends by building one theme's CSS: the theme under test, else SCSS-free theme_mpc.
     const installPath = this.plugin?.installPath ?? '';
     const theme = installPath.startsWith('theme/') ? installPath.slice('theme/'.length) : 'mpc';
-    const adjustment: Adjustment = {
-      rule: 'runtime/upgrade-theme',
-      detail:
-        theme === 'mpc'
-          ? 'admin/cli/upgrade.php builds the CSS of theme_mpc (no SCSS; plugins’ styles.css still included) instead of the site theme’s SCSS, which takes 5–10 s in php-wasm and does not involve the plugin'
-          : `admin/cli/upgrade.php builds the CSS of theme_${theme} (the theme under test) instead of the site theme, so its SCSS is compiled`,
-    };
-    if (!this.adjustments.some((a) => a.rule === adjustment.rule && a.detail === adjustment.detail))
-      this.adjustments.push(adjustment);
-    mkdirSync(path.join(this.runDir, 'prepend'), { recursive: true });
-    writeFileSync(
-      path.join(this.runDir, 'prepend/upgrade_theme.php'),
-      `<?php\ndefine('MPC_UPGRADE_THEME', ${phpString(theme)});\n`,
-    );
     return this.cli(
       `${VFS.moodle}/admin/cli/upgrade.php`,
       ['--non-interactive', '--allow-unstable'],
       this.options.timeoutMs,
-      { auto_prepend_file: `${VFS.run}/upgrade_theme.php` },
+      this.buildThemeIni('upgrade.php', theme),
     );
+  }
+
+  /**
+   * install_database.php and upgrade.php end by building one theme's CSS: the theme under test,
+   * else SCSS-free theme_mpc (config.php reads MPC_UPGRADE_THEME from this prepended file).
+   */
+  private buildThemeIni(script: string, theme: string): Record<string, string> {
+    const adjustment: Adjustment = {
+      rule: 'runtime/upgrade-theme',
+      detail:
+        theme === 'mpc'
+          ? `admin/cli/${script} builds the CSS of theme_mpc (no SCSS; plugins’ styles.css still included) instead of the site theme’s SCSS, which takes 5–10 s in php-wasm and does not involve the plugin`
+          : `admin/cli/${script} builds the CSS of theme_${theme} (the theme under test) instead of the site theme, so its SCSS is compiled`,
+    };
+    if (!this.adjustments.some((a) => a.rule === adjustment.rule && a.detail === adjustment.detail))
+      this.adjustments.push(adjustment);
+    const file = `build_theme_${theme}.php`;
+    writeFileSync(
+      path.join(this.runDir, 'prepend', file),
+      `<?php\ndefine('MPC_UPGRADE_THEME', ${phpString(theme)});\n`,
+    );
+    return { auto_prepend_file: `${VFS.run}/${file}` };
   }
 
   /** Saves the installed database and dataroot as a snapshot (atomically). */
