@@ -1,8 +1,6 @@
 // Integration: every blueprint step on a real Moodle 4.5 in php-wasm, grouped into a few runs
 // (each run provisions a site from the cached installed-site snapshot). Skipped, with a message,
 // when no 4.5 tree is registered (`moodle-plugin-check moodle import <dir>`).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../src/checks/testing.js';
@@ -14,6 +12,7 @@ import { cacheRoot } from '../src/moodle/cache-dir.js';
 import { archiveServer } from '../src/moodle/testing.js';
 import { runCheck } from '../src/pipeline/pipeline.js';
 import { runCli } from '../src/cli/testing.js';
+import { pluginZip } from './real-moodle.js';
 
 const has45 = listEntries(cacheRoot()).some((e) => e.meta?.branch === '405');
 if (!has45)
@@ -35,20 +34,6 @@ const summary = (steps: StepResult[]) =>
 function lastJson(steps: StepResult[]): Record<string, unknown> {
   const out = steps.at(-1)?.output ?? '';
   return JSON.parse(out.slice(out.indexOf('{'))) as Record<string, unknown>;
-}
-
-/** A GitHub-style archive (one top folder) of a fixture plugin. */
-function pluginZip(name: string, top: string): Uint8Array {
-  const files: Record<string, Uint8Array> = {};
-  const walk = (dir: string, rel: string): void => {
-    for (const e of readdirSync(dir)) {
-      const full = path.join(dir, e);
-      if (statSync(full).isDirectory()) walk(full, `${rel}${e}/`);
-      else files[`${top}/${rel}${e}`] = readFileSync(full);
-    }
-  };
-  walk(fixture(name), '');
-  return zipSync(files);
 }
 
 const CHECK_DB = `<?php

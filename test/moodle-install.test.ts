@@ -3,15 +3,10 @@
 // The first run per tree installs Moodle (about a minute); later runs restore the cached site.
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../src/checks/testing.js';
-import { listEntries } from '../src/moodle/cache.js';
-import { cacheRoot } from '../src/moodle/cache-dir.js';
 import { runCheck } from '../src/pipeline/pipeline.js';
+import { LABEL, registeredBranches } from './real-moodle.js';
 
-const LABEL: Record<string, string> = { '401': '4.1', '405': '4.5', '500': '5.0', '502': '5.2' };
-const registered = new Set(
-  listEntries(cacheRoot()).flatMap((e) => (e.meta ? [e.meta.branch] : [])),
-);
-const branches = Object.keys(LABEL).filter((b) => registered.has(b));
+const branches = registeredBranches();
 
 async function check(name: string, branch: string, timeoutMs = 10 * 60_000) {
   const { report } = await runCheck({
@@ -32,6 +27,8 @@ describe.skipIf(branches.length === 0)('plugins installed on a real Moodle', () 
     '401': ['clean-filter', 'clean-conditional-classes'],
     '405': ['mod_example', 'clean-block', 'clean-subplugins', 'clean-theme'],
     '500': ['mod_example', 'clean-filter'],
+    // 5.1: the first public/ layout release; subplugins land under public/ too.
+    '501': ['mod_example', 'clean-block', 'clean-subplugins'],
     '502': ['mod_example', 'clean-repository'],
   };
   for (const branch of branches) {

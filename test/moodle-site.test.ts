@@ -5,17 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listEntries } from '../src/moodle/cache.js';
-import { cacheRoot } from '../src/moodle/cache-dir.js';
 import { resolveMoodle } from '../src/moodle/resolve.js';
 import { Site, VFS } from '../src/moodle/site.js';
 import { phpFor, provisionSite } from '../src/pipeline/moodle-phases.js';
+import { LABEL, registeredBranches } from './real-moodle.js';
 
-const LABEL: Record<string, string> = { '401': '4.1', '405': '4.5', '500': '5.0', '502': '5.2' };
-const registered = new Set(
-  listEntries(cacheRoot()).flatMap((e) => (e.meta ? [e.meta.branch] : [])),
-);
-const branches = Object.keys(LABEL).filter((b) => registered.has(b));
+const branches = registeredBranches();
 const workDirs: string[] = [];
 afterAll(() => {
   for (const d of workDirs) rmSync(d, { recursive: true, force: true });
@@ -63,6 +58,6 @@ describe.skipIf(branches.length === 0)('the provisioned Moodle site', () => {
 });
 
 if (branches.length === 0) {
-  it.skip('provisioned-site checks: no Moodle 4.1/4.5/5.0/5.2 tree registered (run `moodle-plugin-check moodle import <dir>`)', () =>
+  it.skip('provisioned-site checks: no Moodle 4.1/4.5/5.0/5.1/5.2 tree registered (run `moodle-plugin-check moodle import <dir>`)', () =>
     undefined);
 }

@@ -6,17 +6,12 @@
 // and expects no upgrade/* or schema/* finding.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listEntries } from '../src/moodle/cache.js';
-import { cacheRoot } from '../src/moodle/cache-dir.js';
 import { runCheck } from '../src/pipeline/pipeline.js';
+import { LABEL, registeredBranches } from './real-moodle.js';
 
-const LABEL: Record<string, string> = { '405': '4.5', '500': '5.0', '502': '5.2' };
-const registered = new Set(
-  listEntries(cacheRoot()).flatMap((e) => (e.meta ? [e.meta.branch] : [])),
-);
-const branches = Object.keys(LABEL).filter((b) => registered.has(b));
-// 5.x: the newest registered (5.2 has the public/ layout, so the plugin path differs).
-const fivex = ['502', '500'].find((b) => registered.has(b));
+const branches = registeredBranches(['405', '500', '501', '502']);
+// 5.x: the newest registered (5.1+ have the public/ layout, so the plugin path differs).
+const fivex = branches.filter((b) => b >= '500').at(-1);
 if (branches.length === 0)
   console.warn(
     'upgrade-path tests skipped: no Moodle 4.5/5.x tree registered (moodle-plugin-check moodle import <dir>)',

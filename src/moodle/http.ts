@@ -145,7 +145,10 @@ export async function downloadFile(
     } catch (e) {
       rmSync(temp, { force: true });
       const err = e as DownloadError;
-      if (!err.retryable || n >= retries) {
+      // A host name that does not resolve is retried once (a DNS hiccup), not `retries` times:
+      // on a machine without network that would wait ~15 s before using the cache.
+      const limit = err.message.includes('(ENOTFOUND)') ? Math.min(1, retries) : retries;
+      if (!err.retryable || n >= limit) {
         if (n > 0) err.message += ` (after ${n + 1} attempts)`;
         throw err;
       }

@@ -1,19 +1,22 @@
 import { UserError } from '../core/errors.js';
 
 /**
- * The newest point release of each branch we can download, by Moodle branch number. Kept by hand
- * (from moodle.org release notes, as of mid-2026); update it when Moodle ships a minor release.
- * An older pin is harmless: the tag still exists. A newer one that does not exist yet is a 404.
+ * The newest point release of each branch we can download, by Moodle branch number. Kept by hand;
+ * update it when Moodle ships a minor release. Checked on 2026-11-23 against Moodle HQ's release
+ * table (moodle/devdocs data/versions.json) and version.php at the tagged commits: the releases of
+ * 5 October 2026 are the newest. An older pin is harmless (the tag still exists); a newer one that
+ * does not exist yet is a 404. Tags are `v<release>`; a .0 release is tagged `v5.3.0`.
  */
 export const LATEST_RELEASES: Readonly<Record<number, string>> = {
   401: '4.1.22',
   402: '4.2.11',
-  403: '4.3.11',
+  403: '4.3.12',
   404: '4.4.12',
-  405: '4.5.12',
-  500: '5.0.7',
-  501: '5.1.5',
-  502: '5.2.1',
+  405: '4.5.15',
+  500: '5.0.11',
+  501: '5.1.8',
+  502: '5.2.4',
+  503: '5.3.0',
 };
 
 export const DOWNLOADABLE_BRANCHES: readonly number[] = Object.keys(LATEST_RELEASES)

@@ -152,6 +152,18 @@ describe('resolveMoodle downloads', () => {
     expect(r.note).toContain('using Moodle 4.5.6');
   });
 
+  it('without --moodle, falls back to an older branch the plugin allows when offline', async () => {
+    const root = tempDir('res-cache');
+    await ensureDownloaded('4.5.6', root, { ...fast, baseUrl: server.base });
+    const r = await resolveMoodle({
+      cacheRoot: root,
+      targetBranches: [{ branch: 405 }, { branch: 500 }],
+      download: { ...fast, baseUrl: DEAD },
+    });
+    expect(r).toMatchObject({ source: 'download', id: '4.5.6' });
+    expect(r.note).toMatch(/^Could not download Moodle 5\.0\.\d+ .*using Moodle 4\.5\.6/);
+  });
+
   it('fails with a UserError when the network is down and nothing is cached', async () => {
     await expect(
       resolveMoodle({

@@ -190,6 +190,12 @@ export async function resolveMoodle(o: ResolveOptions = {}): Promise<ResolvedMoo
     return fromDownload(await ensureDownloaded(latest!, root, o.download));
   } catch (e) {
     if (!(e instanceof DownloadError)) throw e;
-    return fromCache(root, [branch], `Could not download Moodle ${latest!} (${e.message})`, asked);
+    // Without --moodle, any branch the plugin allows will do; the newest cached one is used.
+    return fromCache(
+      root,
+      spec ? [branch] : branches.filter((b) => b <= branch),
+      `Could not download Moodle ${latest!} (${e.message})`,
+      asked,
+    );
   }
 }

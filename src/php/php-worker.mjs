@@ -4,6 +4,7 @@
 // a fresh WASM runtime, the declared mounts (read-only ones enforced in the VFS), no network, no
 // host environment, then `php.cli(argv)` with output streamed back as messages.
 import { EventEmitter } from 'node:events';
+import { readdirSync } from 'node:fs';
 import Module from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +12,7 @@ import { loadPHPRuntime, PHP, PHPRequestHandler, setPhpIniEntries } from '@php-w
 import { createSpawnHandler } from '@php-wasm/util';
 
 // Emscripten errno values (see ERRNO_CODES in the php_8_x.js loaders).
+const ENOENT = 44;
 const EROFS = 69;
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
@@ -124,6 +126,104 @@ function enforceReadOnlyMounts(FS) {
 }
 
 /**
+ * NODEFS answers a lookup of a name it has not seen with an lstat() on the host, and caches only
+ * names that exist. Moodle probes many files that do not exist (file_exists() of lang files,
+ * db/*.php, classes per component...): in a cold install that was ~12 s of host lstat() calls that
+ * throw ENOENT. A read-only mount cannot change during a run (the cached tree, our PHP files, the
+ * plugin), so each of its folders is listed once and a name that is not there fails at once.
+ */
+function cacheReadOnlyLookups(FS) {
+  const NODEFS = FS.filesystems.NODEFS;
+  const nodeOps = NODEFS.node_ops;
+  const originalLookup = nodeOps.lookup;
+  /** @type {WeakMap<object, Set<string> | null>} */
+  const listings = new WeakMap();
+  const missing = new FS.ErrnoError(ENOENT);
+  memoiseReadOnlyPaths(FS, missing);
+  nodeOps.lookup = function (parent, name) {
+    if (parent?.mount?.opts?.readOnly) {
+      let names = listings.get(parent);
+      if (names === undefined) {
+        try {
+          names = new Set(readdirSync(NODEFS.realPath(parent)));
+        } catch {
+          names = null; // not listable: leave it to NODEFS
+        }
+        listings.set(parent, names);
+      }
+      if (names !== null && !names.has(name)) throw missing;
+    }
+    return originalLookup.call(this, parent, name);
+  };
+}
+
+/**
+ * Emscripten resolves every path from the root on each call, normalising it once per component;
+ * with Moodle's hundreds of thousands of file_exists() calls that was ~9 s of a cold install.
+ * A path that ends in a read-only mount, or fails inside one (`missing`, thrown by the listing
+ * cache above), resolves the same way for the rest of the run unless a folder, symlink or mount
+ * on the way changes: those operations (rare: cache purges, Moodle's temp folders) empty the memo.
+ */
+function memoiseReadOnlyPaths(FS, missing) {
+  // One map per option combination that changes the answer (follow the last symlink, follow a
+  // mount at the end): no key string to build on this hot path.
+  /** @type {Map<string, { path: string, node: any } | typeof missing>[]} */
+  const memos = [new Map(), new Map(), new Map(), new Map()];
+  let size = 0;
+  const MAX_ENTRIES = 500_000;
+  const originalLookupPath = FS.lookupPath;
+  FS.lookupPath = function (path, opts = {}) {
+    if (typeof path !== 'string' || path[0] !== '/' || opts.parent || opts.noent_okay)
+      return originalLookupPath.call(this, path, opts);
+    const memo = memos[(opts.follow ? 2 : 0) + (opts.follow_mount === false ? 1 : 0)];
+    const hit = memo.get(path);
+    if (hit === missing) throw missing;
+    if (hit !== undefined) return { path: hit.path, node: hit.node };
+    if (size >= MAX_ENTRIES) forget();
+    try {
+      const result = originalLookupPath.call(this, path, opts);
+      if (result.node?.mount?.opts?.readOnly) {
+        memo.set(path, result);
+        size++;
+      }
+      return result;
+    } catch (e) {
+      if (e === missing) {
+        memo.set(path, missing);
+        size++;
+      }
+      throw e;
+    }
+  };
+  function forget() {
+    for (const memo of memos) memo.clear();
+    size = 0;
+  }
+  /** Regular files never lie on the way to another path, so removing or moving one is harmless. */
+  const isRegularFile = (path) => {
+    try {
+      return FS.isFile(FS.lstat(path).mode);
+    } catch {
+      return true; // absent: nothing to forget
+    }
+  };
+  const wrap = (name, shouldForget) => {
+    const original = FS[name];
+    FS[name] = function (...args) {
+      if (shouldForget(...args)) forget();
+      return original.apply(this, args);
+    };
+  };
+  wrap('mount', () => true);
+  wrap('unmount', () => true);
+  wrap('rmdir', () => true);
+  wrap('unlink', (path) => typeof path !== 'string' || !isRegularFile(path));
+  wrap('rename', (from, to) => !isRegularFile(from) || !isRegularFile(to));
+  // chmod, lchmod and fchmod all end here; a folder's mode decides who may look inside it.
+  wrap('doChmod', (_stream, node) => !FS.isFile(node.mode));
+}
+
+/**
  * @param {ReadableStream<Uint8Array>} stream
  * @param {'stdout' | 'stderr'} type
  */
@@ -160,6 +260,7 @@ async function main(input) {
   );
   const FS = emscripten.FS;
   enforceReadOnlyMounts(FS);
+  cacheReadOnlyLookups(FS);
   // The WASM OpenSSL was built with OPENSSLDIR=/root/install/ssl and ships no openssl.cnf, so
   // openssl_pkey_new()/openssl_csr_new() fail with "fopen: No such file or directory" (Moodle's
   // LTI key generation warns at install). A minimal config at the compiled-in path fixes them.

@@ -95,6 +95,56 @@ describe.runIf(process.env.MPC_SLOW !== '0')('PhpRuntime (PHP 8.3 WASM)', () => 
     expect(readFileSync(join(root, 'rw', 'stolen.txt'), 'utf8')).toBe('keep');
   });
 
+  // The worker lists read-only folders once and memoises paths that end (or fail) in them; paths
+  // through writable places must still see every change made during the run.
+  it('keeps path lookups right while a run changes folders, symlinks and files', async () => {
+    const code = `
+      $r = [];
+      $r[] = var_export(file_exists('/moodle/sub/keep.txt'), true);
+      $r[] = var_export(file_exists('/moodle/sub/none.txt'), true);
+      $r[] = var_export(file_exists('/moodle/sub/none.txt'), true);
+      $r[] = var_export(is_dir('/moodle/nosuch/dir'), true);
+      // A writable folder: a name missing at first can appear, then go again.
+      $r[] = var_export(file_exists('/moodledata/later.txt'), true);
+      file_put_contents('/moodledata/later.txt', 'x');
+      $r[] = var_export(file_exists('/moodledata/later.txt'), true);
+      unlink('/moodledata/later.txt');
+      $r[] = var_export(file_exists('/moodledata/later.txt'), true);
+      // A symlink on the way into the read-only mount, then removed.
+      mkdir('/tmp/d');
+      symlink('/moodle/sub', '/tmp/d/link');
+      $r[] = var_export(file_exists('/tmp/d/link/keep.txt'), true);
+      unlink('/tmp/d/link');
+      $r[] = var_export(file_exists('/tmp/d/link/keep.txt'), true);
+      // A folder on the way renamed.
+      symlink('/moodle/sub', '/tmp/d/link2');
+      $r[] = var_export(file_exists('/tmp/d/link2/keep.txt'), true);
+      rename('/tmp/d', '/tmp/e');
+      $r[] = var_export(file_exists('/tmp/d/link2/keep.txt'), true);
+      $r[] = var_export(file_exists('/tmp/e/link2/keep.txt'), true);
+      // A folder on the way made unsearchable (the VFS checks modes even for root).
+      chmod('/tmp/e', 0);
+      $r[] = var_export(file_exists('/tmp/e/link2/keep.txt'), true);
+      echo implode('|', $r);`;
+    const result = await php.cli(['php', '-r', code]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout.split('|')).toEqual([
+      'true',
+      'false',
+      'false',
+      'false',
+      'false',
+      'true',
+      'false',
+      'true',
+      'false',
+      'true',
+      'false',
+      'true',
+      'false',
+    ]);
+  });
+
   it('shows PHP nothing of the host filesystem or environment beyond what is declared', async () => {
     process.env.MPC_SECRET_PROBE = 'leak';
     const code = `

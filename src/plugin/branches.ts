@@ -24,6 +24,8 @@ export const BRANCHES: readonly BranchInfo[] = [
   { branch: 500, name: '5.0', version: 2025041400, phpMin: '8.2', phpMax: '8.4' },
   { branch: 501, name: '5.1', version: 2025100600, phpMin: '8.2', phpMax: '8.4' },
   { branch: 502, name: '5.2', version: 2026042000, phpMin: '8.3', phpMax: '8.4' },
+  // 5.3 (LTS, 5 Oct 2026): PHP range from its release notes; no 5.3 tree has been checked here.
+  { branch: 503, name: '5.3', version: 2026100500, phpMin: '8.3', phpMax: '8.4' },
 ];
 
 export const OLDEST_BRANCH = BRANCHES[0]!;
@@ -37,7 +39,7 @@ export function branchName(branch: number): string {
   return ALL_RELEASES.find((b) => b.branch === branch)?.name ?? String(branch);
 }
 
-/** A value shaped like a Moodle branch number: 39, 310, 311, 400 ... 502, and future ones. */
+/** A value shaped like a Moodle branch number: 39, 310, 311, 400 ... 503, and future ones. */
 export function isBranchShaped(n: number): boolean {
   if (!Number.isInteger(n)) return false;
   if (n >= 20 && n <= 39) return true; // 2.0 .. 3.9

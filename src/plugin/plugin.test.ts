@@ -78,7 +78,7 @@ describe('Plugin.load', () => {
         .targetBranches()
         .map((b) => b.branch);
     expect(branches('$plugin->supported = [401, 405];')).toEqual([401, 402, 403, 404, 405]);
-    expect(branches('$plugin->requires = 2024100700;')).toEqual([405, 500, 501, 502]);
+    expect(branches('$plugin->requires = 2024100700;')).toEqual([405, 500, 501, 502, 503]);
     expect(branches('$plugin->requires = 2024100700; $plugin->incompatible = 501;')).toEqual([
       405, 500,
     ]);

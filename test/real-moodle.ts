@@ -1,0 +1,47 @@
+// Shared by the integration tests: which real Moodle trees are registered in the tool's cache,
+// and fixture plugins packed the way GitHub serves them.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { zipSync } from 'fflate';
+import { fixture } from '../src/checks/testing.js';
+import { listEntries } from '../src/moodle/cache.js';
+import { cacheRoot } from '../src/moodle/cache-dir.js';
+
+/** Branch number → the `--moodle` label of every tree the integration tests know. */
+export const LABEL: Readonly<Record<string, string>> = {
+  '401': '4.1',
+  '405': '4.5',
+  '500': '5.0',
+  '501': '5.1',
+  '502': '5.2',
+};
+
+const entries = listEntries(cacheRoot()).flatMap((e) => (e.meta ? [e.meta] : []));
+
+/** The branches of LABEL (or of `among`) with a registered tree, oldest first. */
+export function registeredBranches(among: readonly string[] = Object.keys(LABEL)): string[] {
+  const have = new Set(entries.map((m) => m.branch));
+  return among.filter((b) => have.has(b)).sort();
+}
+
+/** Branches whose registered tree has the 5.1+ `public/` layout, oldest first. */
+export function registeredPublicBranches(): string[] {
+  const have = new Set(entries.filter((m) => m.layout === 'public').map((m) => m.branch));
+  return Object.keys(LABEL)
+    .filter((b) => have.has(b))
+    .sort();
+}
+
+/** A GitHub-style archive (one top folder) of a fixture plugin. */
+export function pluginZip(name: string, top: string): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
+  const walk = (dir: string, rel: string): void => {
+    for (const e of readdirSync(dir)) {
+      const full = path.join(dir, e);
+      if (statSync(full).isDirectory()) walk(full, `${rel}${e}/`);
+      else files[`${top}/${rel}${e}`] = readFileSync(full);
+    }
+  };
+  walk(fixture(name), '');
+  return zipSync(files);
+}
