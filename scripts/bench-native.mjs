@@ -169,6 +169,12 @@ async function measureBranch(src, php, spec, pluginDir, work) {
       release,
       skipped: `native PHP ${php.version} too old for Moodle ${info.name} (needs ≥ ${info.phpMin})`,
     };
+  // Moodle's installer refuses a PHP above the branch's ceiling (environment.xml).
+  if (info && newer(php.version, info.phpMax))
+    return {
+      release,
+      skipped: `native PHP ${php.version} too new for Moodle ${info.name} (supports ≤ ${info.phpMax})`,
+    };
   const plugin = src.Plugin.load(pluginDir);
   if (!plugin.typeInfo || !plugin.name)
     return { release, skipped: `${pluginDir}: no install path for its component` };
@@ -226,7 +232,8 @@ async function measureBranch(src, php, spec, pluginDir, work) {
       );
   };
 
-  const cli = (f) => path.join(moodle, prefix, 'admin/cli', f);
+  // admin/cli stays at the root in the 5.1+ layout (only web-served files moved to public/).
+  const cli = (f) => path.join(moodle, 'admin/cli', f);
   const cold = runPhp(
     php,
     cli('install_database.php'),
