@@ -41,6 +41,22 @@ describe('findingsFromUpgrade', () => {
     ]);
   });
 
+  it('reads an exception Moodle printed only on stdout (thrown while lib/setup.php ran)', () => {
+    const stdout = [
+      '!!! Exception - Class "format_gone" not found !!!',
+      '',
+      'Debug info: ',
+      'Error code: generalexceptionmessage',
+      'Stack trace: * line 37 of /local/x/lib.php: Error thrown',
+      '* line 1076 of /lib/classes/component.php: call to include_once()',
+      '* line 896 of /lib/setup.php: call to get_plugins_with_function()',
+    ].join('\n');
+    const f = findingsFromUpgrade({ exitCode: 1, stdout, stderr: '' }, ctx, has);
+    expect(f.map((x) => `${x.ruleId} ${x.file ?? ''}:${x.line ?? ''} ${x.message}`)).toEqual([
+      'install/exception lib.php:37 Exception - Class "format_gone" not found',
+    ]);
+  });
+
   it('maps an XMLDB load error to db/install.xml with libxml’s line', () => {
     const stderr = [
       'Default exception handler: XML database file errors found Debug: Errors found in XMLDB file: XML Error: Opening and ending tag mismatch: FIELD line 7 and FIELDS at line 8.',

@@ -72,7 +72,7 @@ export interface OutputContext {
 
 const PHP_MESSAGE =
   /^(?:PHP )?(Fatal error|Parse error|Warning|Notice|Deprecated|Strict Standards|Recoverable fatal error):\s+(.*) in (\/\S+) on line (\d+)\s*$/;
-const MOODLE_FRAME = /^(?:!! Stack trace: )?\* line (\d+) of (\/\S+): (.*)$/;
+const MOODLE_FRAME = /^(?:!! )?(?:Stack trace: )?\* line (\d+) of (\/\S+): (.*)$/;
 
 function pluginFile(ctx: OutputContext, vfsOrMoodlePath: string): string | undefined {
   const candidates = [
@@ -126,6 +126,9 @@ export function findingsFromUpgrade(
   const lines = `${run.stdout}\n${run.stderr}`.split(/\r?\n/).map((l) => l.trim());
   let exceptionCode: string | undefined;
   let exceptionMessage: string | undefined;
+  // An exception thrown while lib/setup.php runs (e.g. by a plugin's lib.php that it includes)
+  // comes before Moodle's CLI handler exists: only stdout's `!!! … !!!` form is printed then.
+  const stdoutOnly = !/^Default exception handler:/m.test(run.stderr);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const php = PHP_MESSAGE.exec(line);
@@ -143,7 +146,9 @@ export function findingsFromUpgrade(
     }
     // CLI upgrades print an uncaught exception twice (stdout `!!! … !!!`, stderr `Default
     // exception handler: …`); the stderr form has the debug info, so it is the one we read.
-    const exception = /^Default exception handler:\s*(.*?)\s*(?:Debug:\s*(.*))?$/.exec(line);
+    const exception =
+      /^Default exception handler:\s*(.*?)\s*(?:Debug:\s*(.*))?$/.exec(line) ??
+      (stdoutOnly ? /^!!! (.*?) !!!()$/.exec(line) : null);
     const debugging = /^\+\+ (.*) \+\+$/.exec(line);
     const scss = /^Error while compiling SCSS: (.*)$/.exec(debugging?.[1] ?? '');
     if (scss) {
