@@ -19,6 +19,12 @@ export const LATEST_RELEASES: Readonly<Record<number, string>> = {
   503: '5.3.0',
 };
 
+/**
+ * Branches we can download but have never run (no tree of them was available to test): a check
+ * on one says so. Remove a branch once its install has run in the integration tests.
+ */
+export const UNVERIFIED_BRANCHES: readonly number[] = [503];
+
 export const DOWNLOADABLE_BRANCHES: readonly number[] = Object.keys(LATEST_RELEASES)
   .map(Number)
   .sort((a, b) => a - b);

@@ -10,6 +10,7 @@ import {
   archiveServer,
   MINI_45,
   MINI_50,
+  MINI_52,
   miniArchive,
   tempDir,
   writeMiniTree,
@@ -62,6 +63,23 @@ describe('resolveMoodle: folders and imports', () => {
     const r = await resolveMoodle({ spec: '4.5', cacheRoot: root, download: { baseUrl: DEAD } });
     expect(r).toMatchObject({ source: 'import', id: 'local-4.5.7+' });
     expect(r.note).toContain(`the newest 4.5 release is ${LATEST_45}`);
+  });
+
+  it('says when the branch has never been run with this tool (5.3)', async () => {
+    const mini53: MiniTree = {
+      release: '5.3 (Build: 20261005)',
+      version: 2026100500,
+      branch: '503',
+      layout: 'public',
+    };
+    const root = await cacheWith(mini53, MINI_52);
+    const r = await resolveMoodle({ spec: '5.3', cacheRoot: root, offline: true });
+    expect(r.tree.branch).toBe('503');
+    expect(r.note).toMatch(
+      /Moodle 5\.3 has not been run with moodle-plugin-check yet.*--moodle 5\.2/,
+    );
+    const tested = await resolveMoodle({ spec: '5.2', cacheRoot: root, offline: true });
+    expect(tested.note ?? '').not.toContain('has not been run');
   });
 
   it('reports a stale import with the fix', async () => {

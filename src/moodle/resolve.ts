@@ -8,7 +8,12 @@ import { downloadEntryProblem, ensureDownloaded, type DownloadOptions } from './
 import { fingerprint, fingerprintChanges } from './fingerprint.js';
 import { DownloadError } from './http.js';
 import type { MoodleMeta } from './meta.js';
-import { DOWNLOADABLE_BRANCHES, latestRelease, parseSpec } from './releases.js';
+import {
+  DOWNLOADABLE_BRANCHES,
+  latestRelease,
+  parseSpec,
+  UNVERIFIED_BRANCHES,
+} from './releases.js';
 import { branchLabel, readMoodleTree, releaseLabel, type MoodleTree } from './tree.js';
 
 export interface ResolveOptions {
@@ -156,6 +161,15 @@ function fromDownload(r: Awaited<ReturnType<typeof ensureDownloaded>>): Resolved
  * network reasons, the newest matching tree in the cache is used and `note` says so.
  */
 export async function resolveMoodle(o: ResolveOptions = {}): Promise<ResolvedMoodle> {
+  const r = await resolveTree(o);
+  if (!UNVERIFIED_BRANCHES.includes(Number(r.tree.branch))) return r;
+  const verified = DOWNLOADABLE_BRANCHES.filter((b) => !UNVERIFIED_BRANCHES.includes(b));
+  const fallback = branchLabel(String(Math.max(...verified)));
+  const unverified = `Moodle ${branchLabel(r.tree.branch)} has not been run with moodle-plugin-check yet (no tree of it was available to test); if the site does not install, use --moodle ${fallback} and tell us.`;
+  return { ...r, note: r.note ? `${r.note} ${unverified}` : unverified };
+}
+
+async function resolveTree(o: ResolveOptions): Promise<ResolvedMoodle> {
   const root = o.cacheRoot ?? cacheRoot();
   const spec = o.spec !== undefined ? parseSpec(o.spec) : undefined;
   if (spec?.kind === 'path') return { tree: readMoodleTree(expandHome(spec.path)), source: 'path' };
