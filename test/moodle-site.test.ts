@@ -40,6 +40,14 @@ describe.skipIf(branches.length === 0)('the provisioned Moodle site', () => {
         const r = await s.cli(`${VFS.moodle}/admin/cli/check_database_schema.php`, []);
         expect(`${r.stdout}${r.stderr}`.trim()).toBe('Database structure is ok.');
         expect(r.exitCode).toBe(0);
+        // OPcache is off in every run (see NO_OPCACHE in src/moodle/site.ts).
+        const ini = await s.cli(`${VFS.ours}/tests/runtime_ini.php`, []);
+        expect(JSON.parse(ini.stdout)).toEqual({
+          'opcache.enable_cli': '0',
+          opcache_enabled: false,
+          max_input_vars: '5000',
+          memory_limit: '1G',
+        });
       },
     );
     // Moodle 4.1 encrypts with OpenSSL when the sodium extension is absent; 4.2+ need sodium.

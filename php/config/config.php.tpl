@@ -45,7 +45,7 @@ $CFG->site_is_public = false;
 // Portable locking: flock() is not reliable on every virtual filesystem (php-wasm).
 $CFG->lock_factory = '\core\lock\db_record_lock_factory';
 
-// Memoising string manager (php-wasm leaks memory on repeated includes of lang files).
+// Memoising string manager (without caches Moodle re-includes lang files for every string).
 // Moodle's autoloader cannot find it, so register a loader for this one class; it runs
 // after lib/setup.php has installed Moodle's loader, which resolves the parent class.
 $CFG->customstringmanager = 'mpc_string_manager';
@@ -58,8 +58,8 @@ spl_autoload_register(function (string $class): void {
 });
 
 // Moodle with cache/locallib.php (4.1; 4.5+ have none): the installer re-reads every db/caches.php and muc/config.php
-// for each new cache definition (~4,800 times in 4.1); php-wasm keeps the memory of each include,
-// so this factory's install-time writer reads them once (php/moodle/legacy_cache.php).
+// for each new cache definition (~4,800 times in 4.1, minutes of compiling in php-wasm), so this
+// factory's install-time writer reads them once (php/moodle/legacy_cache.php).
 if (file_exists(__DIR__ . '/cache/locallib.php')) {
     $CFG->alternative_cache_factory_class = 'mpc_cache_factory';
 }

@@ -19,9 +19,10 @@
  *
  * The installer and upgrader run with caches disabled, so the standard manager
  * includes lang/en/moodle.php (and every other lang file) again for each string.
- * PHP compiled to WebAssembly leaks memory on every include of a large file and
- * dies at its 2 GiB heap; keeping each component's strings in memory for the
- * life of the request fixes that, and saves time under native PHP as well.
+ * In php-wasm with OPcache that kept the memory of every include and died at the
+ * heap limit; without it, it recompiles the same files thousands of times. Keeping
+ * each component's strings in memory for the life of the request avoids both, and
+ * saves time under native PHP as well.
  *
  * Enabled from config.php:
  *   $CFG->customstringmanager = 'mpc_string_manager';

@@ -83,6 +83,16 @@ export const INSTALL_ARGS: readonly string[] = [
   '--shortname=mpc',
 ];
 
+/**
+ * php-wasm runs OPcache in file_cache_only mode with its cache in the runtime's own in-memory
+ * filesystem, so nothing is reused from one PHP run to the next; within a run it costs more than it
+ * saves: every include is looked up in that cache, optimised, serialised and written to it (a
+ * folder per path level), and its memory is kept until the request ends. Measured on mod_board,
+ * Moodle 4.5: warm plugin install 7.1 s → 5.3 s, peak RSS 515 → 425 MB; cold install 31 → 29 s.
+ * Only Moodle 4.1's installer, which re-includes db/access.php ~54,000 times, is ~10% slower.
+ */
+const NO_OPCACHE = { 'opcache.enable': '0', 'opcache.enable_cli': '0' } as const;
+
 /** PHP single-quoted literal. */
 const phpString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -201,7 +211,7 @@ export class Site {
       pathAliases,
       timeoutMs,
       memoryLimit: '1G',
-      ini: { max_input_vars: '5000', display_errors: '0', log_errors: '0' },
+      ini: { max_input_vars: '5000', display_errors: '0', log_errors: '0', ...NO_OPCACHE },
     });
   }
 
@@ -226,9 +236,7 @@ export class Site {
         display_errors: 'stderr',
         error_reporting: String(32767),
         log_errors: '0',
-        // php-wasm's OPcache keeps the memory of every include; files Moodle re-includes
-        // thousands of times (4.1 install) are compiled without it (see the file).
-        'opcache.blacklist_filename': `${VFS.ours}/runtime/opcache-blacklist.txt`,
+        ...NO_OPCACHE,
         ...extraIni,
       },
     });
