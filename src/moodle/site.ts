@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createPhpRuntime,
+  PhpTimeoutError,
   type PhpCliResult,
   type PhpHttpRequest,
   type PhpHttpResponse,
@@ -352,6 +353,19 @@ export class Site {
       this.options.timeoutMs,
       this.buildThemeIni('install_database.php', 'mpc'),
     );
+  }
+
+  /**
+   * upgrade(), with the time limit as an outcome rather than an error: the phases that install the
+   * plugin turn it into their own timeout finding.
+   */
+  async upgradeOrTimeout(): Promise<PhpCliResult | { timedOutAfterMs: number }> {
+    try {
+      return await this.upgrade();
+    } catch (e) {
+      if (!(e instanceof PhpTimeoutError)) throw e;
+      return { timedOutAfterMs: e.timeoutMs };
+    }
   }
 
   async upgrade(): Promise<PhpCliResult> {

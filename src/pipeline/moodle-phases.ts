@@ -13,7 +13,6 @@ import { failureSummary, findingsFromUpgrade, INSTALL_RULES } from '../moodle/in
 import { DownloadError } from '../moodle/http.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
 import { ourPhpDir, Site, VFS } from '../moodle/site.js';
-import { PhpTimeoutError } from '../php/runtime.js';
 import { PHP_VERSIONS, type PhpVersion } from '../php/runtime-package.js';
 import {
   timed,
@@ -162,15 +161,12 @@ export async function runMoodlePhases(
     await timed(phases, 'install', async (phase) => {
       site.setPlugin({ dir: plugin.root, installPath });
       const prefix = tree.layout === 'public' ? 'public/' : '';
-      let run;
-      try {
-        run = await site.upgrade();
-      } catch (e) {
-        if (!(e instanceof PhpTimeoutError)) throw e;
+      const run = await site.upgradeOrTimeout();
+      if ('timedOutAfterMs' in run) {
         findings.push({
           ruleId: INSTALL_RULES.timeout.id,
           severity: 'error',
-          message: `admin/cli/upgrade.php did not finish within ${Math.round(e.timeoutMs / 1000)} s and was stopped.`,
+          message: `admin/cli/upgrade.php did not finish within ${Math.round(run.timedOutAfterMs / 1000)} s and was stopped.`,
           hint: 'Look for an endless loop in db/install.php or db/upgrade.php, or raise --timeout.',
         });
         phase.status = 'failed';

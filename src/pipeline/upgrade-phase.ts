@@ -19,7 +19,6 @@ import {
   UPGRADE_RULES,
   type UpgradeReportData,
 } from '../moodle/upgrade-output.js';
-import { PhpTimeoutError } from '../php/runtime.js';
 import { BRANCHES } from '../plugin/branches.js';
 import { Plugin } from '../plugin/plugin.js';
 import type { PhaseResult, UpgradeComponent, UpgradeSummary } from './report-model.js';
@@ -211,21 +210,17 @@ export async function runUpgradePhase(
     site.setPlugin({ dir: plugin.root, installPath: ctx.installPath });
     ctx.log?.(`upgrade-path: upgrading ${plugin.component ?? ''} to ${to ?? '?'}`);
     start = performance.now();
-    let run;
-    try {
-      run = await site.upgrade();
-    } catch (e) {
-      if (!(e instanceof PhpTimeoutError)) throw e;
+    const run = await site.upgradeOrTimeout();
+    summary.durationMs.upgrade = Math.round(performance.now() - start);
+    if ('timedOutAfterMs' in run) {
       findings.push({
         ruleId: UPGRADE_RULES.timeout.id,
         severity: 'error',
-        message: `Upgrading from ${from ?? '?'} to ${to ?? '?'} did not finish within ${Math.round(e.timeoutMs / 1000)} s and was stopped.`,
+        message: `Upgrading from ${from ?? '?'} to ${to ?? '?'} did not finish within ${Math.round(run.timedOutAfterMs / 1000)} s and was stopped.`,
       });
       phase.status = 'failed';
       phase.detail = 'timed out';
       return summary;
-    } finally {
-      summary.durationMs.upgrade = Math.round(performance.now() - start);
     }
     const prefix = moodle.tree.layout === 'public' ? 'public/' : '';
     const found = asUpgradeFindings(
