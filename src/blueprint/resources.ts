@@ -26,6 +26,8 @@ export interface ResourceContext {
 }
 
 export const DEFAULT_MAX_RESOURCE_BYTES = 256 * 1024 * 1024;
+/** One url resource, every attempt included, within this long (ctx.http.deadlineMs overrides). */
+export const DEFAULT_RESOURCE_DEADLINE_MS = 5 * 60_000;
 const KINDS = ['url', 'base64', 'data-url', 'bundled', 'vfs', 'literal'] as const;
 
 /** Downloads are shared between steps of one run (a plugin ZIP used twice is fetched once). */
@@ -217,6 +219,7 @@ async function fetchCapped(
       retries: 3,
       baseDelayMs: 500,
       maxDelayMs: 8000,
+      deadlineMs: DEFAULT_RESOURCE_DEADLINE_MS,
       ...ctx.http,
       ...(timeout ? { headersTimeoutMs: timeout, idleTimeoutMs: timeout } : {}),
       fetch: limitedFetch,

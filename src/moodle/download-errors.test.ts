@@ -1,12 +1,15 @@
 // Damage and hostile input on the download path (download.test.ts covers the happy paths).
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../core/errors.js';
 import { entryDir } from './cache.js';
 import { archivePath, archiveUrl, ensureDownloaded } from './download.js';
-import { extractTarGz } from './extract.js';
+import { ArchiveLimitError, extractTarGz } from './extract.js';
+import { DownloadError } from './http.js';
 import { archiveServer, FAST_HTTP as fast, MINI_45, miniArchive, tempDir } from './testing.js';
 
 const VERSION = '4.5.7';
@@ -91,6 +94,46 @@ describe('download damage', () => {
       else process.env.MPC_MOODLE_ARCHIVE_BASE = saved;
     }
     expect(archiveUrl('4.5.7', 'http://x')).toBe('http://x/v4.5.7.tar.gz');
+  });
+});
+
+describe('download bounds', () => {
+  it('stops at the deadline, and says so rather than "no release archive"', async () => {
+    // Accepts the connection and never answers.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const root = tempDir('dle-cache');
+      const started = Date.now();
+      const run = ensureDownloaded(VERSION, root, {
+        ...fast,
+        baseUrl: `http://127.0.0.1:${port}`,
+        deadlineMs: 300,
+      });
+      await expect(run).rejects.toBeInstanceOf(DownloadError);
+      await expect(run).rejects.toThrow(
+        /v4\.5\.7\.tar\.gz: the download deadline of 300 ms passed/,
+      );
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(existsSync(archivePath(root, VERSION))).toBe(false);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it('refuses an archive over the extraction limits and keeps nothing of it', async () => {
+    const root = tempDir('dle-cache');
+    const run = ensureDownloaded(VERSION, root, {
+      ...fast,
+      baseUrl: `${server.base}/ok`,
+      extractLimits: { maxBytes: 1024 ** 3, maxEntries: 3 },
+    });
+    await expect(run).rejects.toBeInstanceOf(ArchiveLimitError);
+    await expect(run).rejects.toThrow(/over the limit of 3 entries \(stopped at entry 4\)/);
+    expect(existsSync(entryDir(root, VERSION))).toBe(false);
+    expect(existsSync(archivePath(root, VERSION))).toBe(false);
   });
 });
 

@@ -11,7 +11,12 @@ import {
   removeEntry,
   type CacheEntry,
 } from './cache.js';
-import { ArchiveError, extractTarGz } from './extract.js';
+import {
+  ArchiveError,
+  extractTarGz,
+  MOODLE_ARCHIVE_LIMITS,
+  type ArchiveLimits,
+} from './extract.js';
 import { countFiles } from './fingerprint.js';
 import { DownloadError, downloadFile, type HttpOptions } from './http.js';
 import type { LockOptions } from './lock.js';
@@ -19,6 +24,8 @@ import { entryId, type MoodleMeta } from './meta.js';
 import { readMoodleTree, releaseLabel, type MoodleTree } from './tree.js';
 
 export const DEFAULT_ARCHIVE_BASE = 'https://github.com/moodle/moodle/archive/refs/tags';
+/** A release archive (~100 MB) arrives within this long, retries included, or not at all. */
+export const MOODLE_DOWNLOAD_DEADLINE_MS = 10 * 60_000;
 
 export interface DownloadOptions extends HttpOptions {
   /** Where `v<version>.tar.gz` lives; default MPC_MOODLE_ARCHIVE_BASE, else GitHub. */
@@ -27,6 +34,8 @@ export interface DownloadOptions extends HttpOptions {
   keepArchive?: boolean;
   lock?: LockOptions;
   log?: (message: string) => void;
+  /** Bounds for extracting the archive (default MOODLE_ARCHIVE_LIMITS). */
+  extractLimits?: ArchiveLimits;
 }
 
 export interface DownloadResult {
@@ -76,10 +85,11 @@ async function extractEntry(
   version: string,
   archive: string,
   source: { url: string; sha256: string; bytes: number },
+  limits: ArchiveLimits,
 ): Promise<MoodleMeta> {
   return commitEntry(root, id, async (temp) => {
     const treeDir = path.join(temp, 'tree');
-    await extractTarGz(archive, treeDir);
+    await extractTarGz(archive, treeDir, limits);
     let tree: MoodleTree;
     try {
       tree = readMoodleTree(treeDir);
@@ -160,12 +170,15 @@ export async function ensureDownloaded(
         if (!source) {
           action = 'downloaded';
           log(`Downloading Moodle ${version} from ${url}`);
-          source = { url, ...(await downloadFile(url, archive, options)) };
+          const deadlineMs = options.deadlineMs ?? MOODLE_DOWNLOAD_DEADLINE_MS;
+          source = { url, ...(await downloadFile(url, archive, { ...options, deadlineMs })) };
         }
-        meta = await extractEntry(root, id, version, archive, source);
+        const limits = options.extractLimits ?? MOODLE_ARCHIVE_LIMITS;
+        meta = await extractEntry(root, id, version, archive, source, limits);
       } catch (e) {
         rmSync(archive, { force: true });
-        if (e instanceof DownloadError && !e.retryable) throw notFound(version, e);
+        if (e instanceof DownloadError && !e.retryable && e.status !== undefined)
+          throw notFound(version, e);
         if (e instanceof ArchiveError)
           throw new UserError(e.message, 'The download was damaged or is not Moodle; run again.');
         throw e;

@@ -4,6 +4,15 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOOL } from '../core/version.js';
 
+// setTimeout fires after 1 ms for any delay over MAX_TIMER_MS: every timer here is clamped to it.
+import { MAX_TIMER_MS } from '../core/timeout.js';
+
+/** All attempts of one download, and the waits between them, end within this long. */
+export const DEFAULT_DEADLINE_MS = 10 * 60_000;
+/** An attempt whose body arrives slower than this, averaged over a window, fails. */
+export const DEFAULT_MIN_BYTES_PER_SECOND = 10 * 1024;
+export const DEFAULT_THROUGHPUT_WINDOW_MS = 30_000;
+
 export interface HttpOptions {
   /** Extra attempts after the first, on network errors, timeouts, 5xx, 408 and 429. */
   retries?: number;
@@ -14,6 +23,17 @@ export interface HttpOptions {
   headersTimeoutMs?: number;
   /** No body bytes for this long: the attempt fails. */
   idleTimeoutMs?: number;
+  /**
+   * The whole download (every attempt and back-off) ends within this long, else it fails for
+   * good: a server trickling bytes just under the idle timeout cannot hold a job forever.
+   */
+  deadlineMs?: number;
+  /**
+   * Fewer body bytes than this per second, averaged over each `throughputWindowMs` (the first
+   * window is the grace period), fails the attempt. 0 turns the check off.
+   */
+  minBytesPerSecond?: number;
+  throughputWindowMs?: number;
   fetch?: typeof fetch;
   onRetry?: (info: { attempt: number; error: Error; delayMs: number }) => void;
 }
@@ -36,6 +56,13 @@ export interface Downloaded {
   bytes: number;
 }
 
+type Limits = Required<
+  Pick<
+    HttpOptions,
+    'headersTimeoutMs' | 'idleTimeoutMs' | 'minBytesPerSecond' | 'throughputWindowMs'
+  >
+>;
+
 function shouldRetryStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
 }
@@ -46,25 +73,73 @@ function describeError(e: unknown): string {
   return cause ? `${err.message} (${cause})` : err.message;
 }
 
+const duration = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+
+function rate(bytesPerSecond: number): string {
+  return bytesPerSecond >= 1024
+    ? `${(bytesPerSecond / 1024).toFixed(1)} KiB/s`
+    : `${Math.round(bytesPerSecond)} B/s`;
+}
+
 async function attempt(
   url: string,
   tempFile: string,
-  options: Required<Pick<HttpOptions, 'headersTimeoutMs' | 'idleTimeoutMs'>> & HttpOptions,
+  options: Limits & HttpOptions,
+  deadlineAt: number,
+  deadlineMs: number,
 ): Promise<Downloaded> {
   const controller = new AbortController();
-  let timeoutReason = `no response within ${options.headersTimeoutMs} ms`;
-  let timer = setTimeout(() => {
-    controller.abort();
-  }, options.headersTimeoutMs);
-  const rearm = (): void => {
-    clearTimeout(timer);
-    timeoutReason = `no data for ${options.idleTimeoutMs} ms`;
-    timer = setTimeout(() => {
-      controller.abort();
-    }, options.idleTimeoutMs);
-  };
   let bytes = 0;
   let expected: number | undefined;
+  const received = (): string =>
+    `${bytes}${expected !== undefined ? ` of ${expected}` : ''} bytes received`;
+  // Why the attempt was stopped, and whether another attempt could do better.
+  let stopped: { why: string; retryable: boolean } | undefined;
+  const stop = (why: string, retryable: boolean): void => {
+    stopped ??= { why, retryable };
+    controller.abort();
+  };
+  const deadline = setTimeout(
+    () => {
+      stop(`the download deadline of ${duration(deadlineMs)} passed (${received()})`, false);
+    },
+    Math.min(MAX_TIMER_MS, Math.max(0, deadlineAt - Date.now())),
+  );
+  let timer = setTimeout(
+    () => {
+      stop(`no response within ${options.headersTimeoutMs} ms`, true);
+    },
+    Math.min(MAX_TIMER_MS, options.headersTimeoutMs),
+  );
+  const rearm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => {
+        stop(`no data for ${options.idleTimeoutMs} ms (${received()})`, true);
+      },
+      Math.min(MAX_TIMER_MS, options.idleTimeoutMs),
+    );
+  };
+  let throughput: NodeJS.Timeout | undefined;
+  const watchThroughput = (): void => {
+    const min = options.minBytesPerSecond;
+    const window = options.throughputWindowMs;
+    if (!(min > 0)) return;
+    let before = 0;
+    throughput = setInterval(
+      () => {
+        const got = bytes - before;
+        before = bytes;
+        const perSecond = (got * 1000) / window;
+        if (perSecond < min)
+          stop(
+            `too slow: ${got} bytes in the last ${duration(window)} (${rate(perSecond)}, under the minimum of ${rate(min)}; ${received()})`,
+            true,
+          );
+      },
+      Math.min(MAX_TIMER_MS, window),
+    );
+  };
   try {
     const res = await (options.fetch ?? fetch)(url, {
       signal: controller.signal,
@@ -89,6 +164,7 @@ async function attempt(
     const closed = once(out, 'close');
     try {
       rearm();
+      watchThroughput();
       for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
         rearm();
         hash.update(chunk);
@@ -107,21 +183,24 @@ async function attempt(
       );
     return { sha256: hash.digest('hex'), bytes };
   } catch (e) {
+    if (stopped) throw new DownloadError(`${url}: ${stopped.why}`, url, stopped.retryable);
     if (e instanceof DownloadError) throw e;
-    const why = controller.signal.aborted
-      ? timeoutReason
-      : expected !== undefined && bytes < expected
+    const why =
+      expected !== undefined && bytes < expected
         ? `connection closed after ${bytes} of ${expected} bytes`
         : describeError(e);
     throw new DownloadError(`${url}: ${why}`, url, true);
   } finally {
     clearTimeout(timer);
+    clearTimeout(deadline);
+    clearInterval(throughput);
   }
 }
 
 /**
  * Downloads `url` to `dest` (via a temp file beside it, renamed when complete and the length
- * checked), retrying with exponential back-off on errors worth retrying.
+ * checked), retrying with exponential back-off on errors worth retrying, all within
+ * `deadlineMs`.
  */
 export async function downloadFile(
   url: string,
@@ -131,15 +210,19 @@ export async function downloadFile(
   const retries = options.retries ?? 4;
   const base = options.baseDelayMs ?? 1000;
   const max = options.maxDelayMs ?? 30_000;
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const deadlineAt = Date.now() + deadlineMs;
   const opts = {
     ...options,
     headersTimeoutMs: options.headersTimeoutMs ?? 30_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 60_000,
+    minBytesPerSecond: options.minBytesPerSecond ?? DEFAULT_MIN_BYTES_PER_SECOND,
+    throughputWindowMs: options.throughputWindowMs ?? DEFAULT_THROUGHPUT_WINDOW_MS,
   };
   const temp = `${dest}.part-${process.pid}-${Date.now()}`;
   for (let n = 0; ; n++) {
     try {
-      const got = await attempt(url, temp, opts);
+      const got = await attempt(url, temp, opts, deadlineAt, deadlineMs);
       renameSync(temp, dest);
       return got;
     } catch (e) {
@@ -148,11 +231,16 @@ export async function downloadFile(
       // A host name that does not resolve is retried once (a DNS hiccup), not `retries` times:
       // on a machine without network that would wait ~15 s before using the cache.
       const limit = err.message.includes('(ENOTFOUND)') ? Math.min(1, retries) : retries;
-      if (!err.retryable || n >= limit) {
-        if (n > 0) err.message += ` (after ${n + 1} attempts)`;
+      const delayMs = Math.min(max, base * 2 ** n) * (0.75 + Math.random() * 0.5);
+      const late = err.retryable && n < limit && Date.now() + delayMs >= deadlineAt;
+      if (!err.retryable || n >= limit || late) {
+        const notes = [
+          ...(n > 0 ? [`after ${n + 1} attempts`] : []),
+          ...(late ? [`no time left to retry within the ${duration(deadlineMs)} deadline`] : []),
+        ];
+        if (notes.length > 0) err.message += ` (${notes.join('; ')})`;
         throw err;
       }
-      const delayMs = Math.min(max, base * 2 ** n) * (0.75 + Math.random() * 0.5);
       options.onRetry?.({ attempt: n + 1, error: err, delayMs });
       await sleep(delayMs);
     }

@@ -1,8 +1,9 @@
 // installMoodlePlugin / installTheme: a plugin ZIP (GitHub archive or any zip with the plugin
 // in one folder) extracted into the run's layer at the plugin's path — never into the cached
 // Moodle tree — then Moodle's own admin/cli/upgrade.php installs it.
-import { strFromU8, unzipSync } from 'fflate';
+import { strFromU8 } from 'fflate';
 import { UserError } from '../../core/errors.js';
+import { unzipBounded } from '../../moodle/extract.js';
 import {
   pluginType,
   splitComponent,
@@ -54,8 +55,9 @@ async function install(
   const bytes = await ctx.resolve({ url }, field);
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(bytes);
+    entries = unzipBounded(bytes, `${field}: ${url}`);
   } catch (e) {
+    if (e instanceof UserError) throw e; // over a size or entry limit
     throw new UserError(
       `${field}: ${url} is not a readable ZIP archive (${(e as Error).message}).`,
     );
