@@ -2,9 +2,9 @@
 // between workflow runs with @actions/cache. The cache service is a convenience: when it fails,
 // the run goes on cold and says so as a warning.
 import { existsSync } from 'node:fs';
+import { log } from './log.js';
 import path from 'node:path';
 import * as cache from '@actions/cache';
-import * as core from '@actions/core';
 import { TOOL } from '../core/version.js';
 import { cacheRoot } from '../moodle/cache-dir.js';
 
@@ -42,7 +42,7 @@ export async function restoreToolCache(
   php: string | undefined,
 ): Promise<CacheState | undefined> {
   if (!cache.isFeatureAvailable()) {
-    core.info('Cache: the Actions cache service is not available here; running without it.');
+    log.info('Cache: the Actions cache service is not available here; running without it.');
     return undefined;
   }
   const root = cacheRoot();
@@ -50,10 +50,10 @@ export async function restoreToolCache(
   const { key, restoreKeys } = cacheKeys(moodles, php);
   try {
     const hit = await cache.restoreCache(paths, key, restoreKeys);
-    core.info(hit ? `Cache: restored ${hit}` : `Cache: nothing for ${key} yet`);
+    log.info(hit ? `Cache: restored ${hit}` : `Cache: nothing for ${key} yet`);
     return { key, paths, hit };
   } catch (e) {
-    core.warning(`Cache: could not restore (${(e as Error).message}); running cold.`);
+    log.warning(`Cache: could not restore (${(e as Error).message}); running cold.`);
     return { key, paths, hit: undefined };
   }
 }
@@ -64,8 +64,8 @@ export async function saveToolCache(state: CacheState): Promise<void> {
   if (paths.length === 0) return;
   try {
     await cache.saveCache(paths, state.key);
-    core.info(`Cache: saved ${state.key}`);
+    log.info(`Cache: saved ${state.key}`);
   } catch (e) {
-    core.warning(`Cache: could not save (${(e as Error).message}).`);
+    log.warning(`Cache: could not save (${(e as Error).message}).`);
   }
 }

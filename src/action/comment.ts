@@ -1,10 +1,10 @@
 // The sticky PR comment from the checking job: posted directly when the token can write, else
 // (fork PRs, read-only tokens) left as an artifact for the publish workflow.
 import { createHash } from 'node:crypto';
+import { log } from './log.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
-import * as core from '@actions/core';
 import { type RunContext, isForkPr } from './context.js';
 import { GitHubApi, GitHubApiError } from './github-api.js';
 import { ARTIFACT_PREFIX, buildPayload, PAYLOAD_FILE } from './payload.js';
@@ -42,7 +42,7 @@ export async function publishComment(job: CommentJob): Promise<CommentResult> {
     baseUrl: job.ctx.apiUrl,
     token: job.token,
     log: (l) => {
-      core.info(l);
+      log.info(l);
     },
   });
   try {
@@ -80,19 +80,19 @@ async function leaveArtifact(job: CommentJob, reason: string): Promise<CommentRe
   });
   writeFileSync(file, `${JSON.stringify(payload)}\n`);
   if (!process.env.ACTIONS_RUNTIME_TOKEN) {
-    core.warning(
+    log.warning(
       `No PR comment: ${reason}. The comment payload is in ${file}, but the artifact service is not available to upload it.`,
     );
     return { mode: 'artifact', dir, uploaded: false, reason };
   }
   try {
     await new DefaultArtifactClient().uploadArtifact(name, [file], dir, { retentionDays: 5 });
-    core.notice(
+    log.notice(
       `No PR comment from this job: ${reason}. Uploaded artifact ${name}; the publish workflow (docs/action.md) posts it.`,
     );
     return { mode: 'artifact', dir, uploaded: true, reason };
   } catch (e) {
-    core.warning(
+    log.warning(
       `No PR comment: ${reason}; uploading artifact ${name} failed too: ${(e as Error).message}`,
     );
     return { mode: 'artifact', dir, uploaded: false, reason };

@@ -2,8 +2,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { MAX_TIMEOUT_SECONDS } from '../core/timeout.js';
 import { UserError } from '../core/errors.js';
-import { INPUT, OUTPUT, parseChecks, parseInputs, PUBLISH_INPUT, ruleFamilies } from './inputs.js';
+import {
+  INPUT,
+  OUTPUT,
+  parseChecks,
+  parseInputs,
+  parseTimeout,
+  PUBLISH_INPUT,
+  ruleFamilies,
+} from './inputs.js';
 import { REPO_ROOT } from './testing.js';
 
 const read = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
@@ -70,6 +79,27 @@ describe('parseInputs', () => {
       ),
     ).toThrow(UserError);
   });
+});
+
+describe('parseTimeout', () => {
+  it('reads seconds into ms; empty is the default', () => {
+    expect(parseTimeout('timeout', '')).toBeUndefined();
+    expect(parseTimeout('timeout', ' 600 ')).toBe(600_000);
+    expect(parseTimeout('timeout', '1.5')).toBe(1500);
+    expect(parseTimeout('timeout', String(MAX_TIMEOUT_SECONDS))).toBe(2_147_483_000);
+    expect(MAX_TIMEOUT_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
+  });
+
+  // Past 2^31-1 ms, Node's setTimeout fires after 1 ms: an instant timeout.
+  it.each(['2147484', '99999999999', '0', '0.5', '-5', 'NaN', '1e999', 'Infinity', '0x10', 'soon'])(
+    'refuses %j, naming the input and the range',
+    (raw) => {
+      expect(() => parseTimeout('timeout', raw)).toThrow(UserError);
+      expect(() => parseTimeout('timeout', raw)).toThrow(
+        `Input 'timeout' is '${raw}', which is not a number of seconds from 1 to 2147483 seconds (about 24 days).`,
+      );
+    },
+  );
 });
 
 describe('parseChecks', () => {

@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { RULE_IDS } from '../checks/index.js';
 import { UserError } from '../core/errors.js';
+import { PathEscapeError, realInside } from '../core/host-paths.js';
+import { timeoutSeconds, TIMEOUT_RANGE } from '../core/timeout.js';
 import { PHP_VERSIONS } from '../php/runtime-package.js';
 
 export const INPUT = {
@@ -19,6 +21,7 @@ export const INPUT = {
   playgroundHost: 'playground-host',
   githubToken: 'github-token',
   cache: 'cache',
+  timeout: 'timeout',
 } as const;
 
 export const OUTPUT = {
@@ -63,6 +66,8 @@ export interface ActionConfig {
   playgroundHost?: string;
   token: string;
   cache: boolean;
+  /** `timeout`, in ms; undefined: the pipeline's default. */
+  timeoutMs?: number;
 }
 
 export type InputReader = (name: string) => string;
@@ -85,6 +90,19 @@ export function parseBoolean(name: string, raw: string, fallback: boolean): bool
     `Input '${name}' is '${raw}', which is not on or off.`,
     `Set ${name}: true or ${name}: false.`,
   );
+}
+
+/** The longest timeout a Node timer holds (~24.8 days); setTimeout fires at once for longer. */
+/** A timeout input in seconds, in ms; empty: undefined (the default applies). */
+export function parseTimeout(name: string, raw: string): number | undefined {
+  if (raw.trim() === '') return undefined;
+  const seconds = timeoutSeconds(raw);
+  if (seconds === undefined)
+    throw new UserError(
+      `Input '${name}' is '${raw}', which is not a number of seconds from ${TIMEOUT_RANGE}.`,
+      `Set ${name}: 900 (the default), or leave it empty.`,
+    );
+  return seconds * 1000;
 }
 
 const MOODLE_SHAPE = /^\d+\.\d+(\.\d+)?$/;
@@ -183,6 +201,23 @@ export function parseHost(name: string, raw: string): string | undefined {
   return url.toString();
 }
 
+/**
+ * A path input must stay inside the checkout, also through symbolic links: the repository's
+ * content comes from the pull request, and a link could lead the run to the runner's files.
+ */
+function inWorkspace(name: string, value: string, workspace: string): void {
+  try {
+    realInside(workspace, value, `Input '${name}' ('${value}')`, 'the repository');
+  } catch (e) {
+    if (e instanceof PathEscapeError)
+      throw new UserError(
+        `Input '${name}' is '${value}', which leads outside the repository (through '..', an absolute path or a symbolic link).`,
+        'Give a path inside the repository, to a real file or folder rather than a link.',
+      );
+    throw e;
+  }
+}
+
 function parsePluginPath(raw: string, workspace: string): { rel: string; dir: string } {
   const v = raw.trim().replace(/\\/g, '/');
   if (path.isAbsolute(v) || v.split('/').includes('..'))
@@ -192,6 +227,7 @@ function parsePluginPath(raw: string, workspace: string): { rel: string; dir: st
     );
   const rel = path.posix.normalize(v === '' ? '.' : v).replace(/\/$/, '');
   const dir = path.resolve(workspace, rel);
+  inWorkspace(INPUT.pluginPath, rel, workspace);
   if (!existsSync(path.join(dir, 'version.php')))
     throw new UserError(
       `Input 'plugin-path' is '${rel}', and ${path.posix.join(rel, 'version.php')} does not exist.`,
@@ -203,7 +239,9 @@ function parsePluginPath(raw: string, workspace: string): { rel: string; dir: st
 /** A folder or zip named relative to the repository root; anything else is a git ref, as given. */
 function upgradePath(value: string, workspace: string): string {
   const abs = path.resolve(workspace, value);
-  return existsSync(abs) ? abs : value;
+  if (!existsSync(abs)) return value;
+  inWorkspace(INPUT.upgradeFrom, value, workspace);
+  return abs;
 }
 
 /** Reads and validates every input at once; the first bad one is a UserError naming it. */
@@ -233,6 +271,7 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
         `Input 'blueprint-file' is '${file}', which does not exist.`,
         'Give the path from the repository root, e.g. .github/blueprint.json.',
       );
+    inWorkspace(INPUT.blueprintFile, file, workspace);
   }
 
   const upgrade = get(INPUT.upgradeFrom).trim();
@@ -241,6 +280,7 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
   const comment = parseBoolean(INPUT.comment, get(INPUT.comment), true);
 
   const failOn = parseFailOn(get(INPUT.failOn));
+  const timeoutMs = parseTimeout(INPUT.timeout, get(INPUT.timeout));
   const playgroundHost = parseHost(INPUT.playgroundHost, get(INPUT.playgroundHost));
 
   return Object.freeze({
@@ -260,5 +300,6 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
     ...(playgroundHost ? { playgroundHost } : {}),
     token,
     cache: parseBoolean(INPUT.cache, get(INPUT.cache), true),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
 }

@@ -1,5 +1,6 @@
 // The GitHub Action: inputs → pipeline (once per Moodle) → annotations, summary, comment, outputs.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { log } from './log.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -32,13 +33,13 @@ export async function run(): Promise<void> {
     await runAction();
   } catch (e) {
     if (e instanceof UserError) {
-      core.setFailed(e.hint ? `${e.message}\n${e.hint}` : e.message);
+      log.setFailed(e.hint ? `${e.message}\n${e.hint}` : e.message);
       process.exitCode = EXIT.userError;
       return;
     }
     const err = e as Error;
-    core.debug(err.stack ?? String(err));
-    core.setFailed(
+    log.debug(err.stack ?? String(err));
+    log.setFailed(
       `moodle-plugin-check: internal error: ${err.message}. Re-run with debug logging for the stack, and please report it.`,
     );
     process.exitCode = EXIT.internal;
@@ -90,7 +91,7 @@ async function runAction(): Promise<void> {
           : {}),
       })
     : { note: 'no preview link: the commit is unknown' };
-  if (preview.note) core.info(preview.note);
+  if (preview.note) log.info(preview.note);
   core.setOutput(OUTPUT.previewUrl, preview.url ?? '');
 
   const common = {
@@ -115,17 +116,17 @@ async function runAction(): Promise<void> {
         failOn,
         workDir,
       });
-      if (result.mode === 'posted') core.info(`PR comment ${result.action} (id ${result.id}).`);
-      else if (result.mode === 'skipped') core.info(`No PR comment: ${result.reason}.`);
+      if (result.mode === 'posted') log.info(`PR comment ${result.action} (id ${result.id}).`);
+      else if (result.mode === 'skipped') log.info(`No PR comment: ${result.reason}.`);
     } catch (e) {
       // The check itself is done; a comment GitHub would not take is worth a warning, not a red job.
-      core.warning(`Could not post the PR comment: ${(e as Error).message}`);
+      log.warning(`Could not post the PR comment: ${(e as Error).message}`);
     }
   }
 
-  core.info(`moodle-plugin-check: ${verdict(t, failOn)}`);
+  log.info(`moodle-plugin-check: ${verdict(t, failOn)}`);
   if (failed(t, failOn)) {
-    core.setFailed(
+    log.setFailed(
       `moodle-plugin-check: ${t.errors} error(s), ${t.warnings} warning(s) (fail-on: ${failOn}).`,
     );
     process.exitCode = EXIT.findings;
@@ -142,7 +143,7 @@ async function checkAll(
   let failOn: FailOn | undefined = config.failOn;
   for (const spec of specs) {
     const title = config.staticOnly ? 'static checks only' : `Moodle ${spec || '(default)'}`;
-    core.startGroup(`moodle-plugin-check: ${title}`);
+    log.startGroup(`moodle-plugin-check: ${title}`);
     let result;
     try {
       result = await runCheck({
@@ -151,31 +152,31 @@ async function checkAll(
         moodleOptions: {
           ...(spec ? { spec } : {}),
           ...(config.php ? { php: config.php } : {}),
-          timeoutMs: DEFAULT_TIMEOUT_MS,
+          timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         },
         ...(config.blueprint !== undefined ? { blueprint: config.blueprint } : {}),
         ...(upgradeFrom ? { upgradeFrom } : {}),
         disable: config.disable,
         log: (line) => {
-          core.info(line);
+          log.info(line);
         },
       });
     } finally {
-      core.endGroup();
+      log.endGroup();
     }
     failOn ??= result.config.failOn;
     for (const p of result.report.phases) {
       const time = p.status === 'skipped' ? '' : ` in ${seconds(p.durationMs)}`;
-      core.startGroup(`${title} · phase ${p.name}: ${p.status}${time}`);
+      log.startGroup(`${title} · phase ${p.name}: ${p.status}${time}`);
       try {
-        core.info(p.detail ?? '(no detail)');
+        log.info(p.detail ?? '(no detail)');
         const mine = result.report.findings.filter((f) => phaseOf(f.ruleId) === p.name);
         for (const f of mine)
-          core.info(
+          log.info(
             `${f.severity} ${f.ruleId} ${f.file ?? ''}${f.line ? `:${f.line}` : ''} ${f.message}`,
           );
       } finally {
-        core.endGroup();
+        log.endGroup();
       }
     }
     runs.push({ label: spec, report: result.report });
@@ -189,7 +190,7 @@ function defaultUpgradeFrom(config: Readonly<ActionConfig>, ctx: RunContext): st
   const base = ctx.pr?.baseSha;
   if (config.upgradeFromDisabled || !base) return undefined;
   if (hasCommit(config.pluginDir, base)) return base;
-  core.info(
+  log.info(
     `upgrade-from: the PR's base commit ${base.slice(0, 12)} is not in the clone, so no upgrade path is checked; use actions/checkout with fetch-depth: 0 to get it.`,
   );
   return undefined;
@@ -217,9 +218,9 @@ function annotate(runs: readonly ReportRun[], pluginPath: string): void {
     if (f.line !== undefined) props.startLine = f.line;
     if (f.column !== undefined && f.line !== undefined) props.startColumn = f.column;
     const message = f.hint ? `${f.message}\n${f.hint}` : f.message;
-    if (f.severity === 'error') core.error(message, props);
-    else if (f.severity === 'warning') core.warning(message, props);
-    else core.notice(message, props);
+    if (f.severity === 'error') log.error(message, props);
+    else if (f.severity === 'warning') log.warning(message, props);
+    else log.notice(message, props);
   }
 }
 
@@ -232,7 +233,7 @@ export function matrixFor(pluginDir: string): { moodle: string[] } {
       .map((b) => b.name);
     return { moodle: names };
   } catch (e) {
-    core.warning(`matrix: could not read the plugin's supported branches: ${(e as Error).message}`);
+    log.warning(`matrix: could not read the plugin's supported branches: ${(e as Error).message}`);
     return { moodle: [] };
   }
 }

@@ -3,7 +3,8 @@
 // checks out or runs PR code; everything in the artifact is data, and where the comment goes and
 // what it links to comes from the workflow_run event and the API, not from the artifact.
 import * as core from '@actions/core';
-import { unzipSync } from 'fflate';
+import { log } from './log.js';
+import { unzipBounded } from '../moodle/extract.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { commentMarker, renderComment } from '../report/pr-comment.js';
 import { readContext, type RunContext } from './context.js';
@@ -42,13 +43,13 @@ export async function runPublish(): Promise<void> {
     await publish();
   } catch (e) {
     if (e instanceof UserError || e instanceof PayloadError) {
-      core.setFailed(e instanceof UserError && e.hint ? `${e.message}\n${e.hint}` : e.message);
+      log.setFailed(e instanceof UserError && e.hint ? `${e.message}\n${e.hint}` : e.message);
       process.exitCode = e instanceof UserError ? EXIT.userError : EXIT.findings;
       return;
     }
     const err = e as Error;
-    core.debug(err.stack ?? String(err));
-    core.setFailed(`moodle-plugin-check publish: internal error: ${err.message}`);
+    log.debug(err.stack ?? String(err));
+    log.setFailed(`moodle-plugin-check publish: internal error: ${err.message}`);
     process.exitCode = EXIT.internal;
   }
 }
@@ -95,14 +96,14 @@ async function publish(): Promise<void> {
   const host = parseHost(PUBLISH_INPUT.playgroundHost, core.getInput(PUBLISH_INPUT.playgroundHost));
   const run = trustedRun(ctx, core.getInput(PUBLISH_INPUT.runId).trim());
   if (!run) {
-    core.info('The triggering run was not for a pull request: nothing to publish.');
+    log.info('The triggering run was not for a pull request: nothing to publish.');
     return;
   }
   const api = new GitHubApi({
     baseUrl: ctx.apiUrl,
     token,
     log: (l) => {
-      core.info(l);
+      log.info(l);
     },
   });
   const list = await api.request<{ artifacts: Artifact[] }>(
@@ -111,7 +112,7 @@ async function publish(): Promise<void> {
   );
   const ours = list.artifacts.filter((a) => a.name.startsWith(`${ARTIFACT_PREFIX}-`) && !a.expired);
   if (ours.length === 0) {
-    core.info(`Run ${run.id} left no ${ARTIFACT_PREFIX}-* artifact: nothing to publish.`);
+    log.info(`Run ${run.id} left no ${ARTIFACT_PREFIX}-* artifact: nothing to publish.`);
     return;
   }
   for (const artifact of ours) {
@@ -131,9 +132,11 @@ async function download(api: GitHubApi, repository: string, a: Artifact): Promis
     throw new PayloadError(`Artifact ${a.name} download is ${zip.byteLength} bytes; refusing it.`);
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(zip, {
-      // Only our one file, and never a zip bomb.
-      filter: (f) => f.name === PAYLOAD_FILE && f.originalSize <= MAX_PAYLOAD_BYTES,
+    // The artifact comes from the PR's own run: our one small file, and never a zip bomb (sizes
+    // are checked before inflating, and no entry may inflate past what it declares).
+    files = unzipBounded(zip, `Artifact ${a.name}`, {
+      maxBytes: MAX_PAYLOAD_BYTES,
+      maxEntries: 4,
     });
   } catch (e) {
     throw new PayloadError(`Artifact ${a.name} is not a readable zip: ${(e as Error).message}`);
@@ -165,7 +168,7 @@ async function post(
       `The artifact names PR #${payload.prNumber}, which is not the pull request of ${run.headRepo}:${run.headBranch}.`,
     );
   if (pull.head.sha !== run.headSha) {
-    core.notice(
+    log.notice(
       `PR #${payload.prNumber} has moved on to ${pull.head.sha.slice(0, 12)}; the run for that commit will publish its own result.`,
     );
     return;
@@ -198,5 +201,5 @@ async function post(
     commentMarker(payload.key),
     body,
   );
-  core.info(`PR #${payload.prNumber}: comment ${r.action} (id ${r.id}).`);
+  log.info(`PR #${payload.prNumber}: comment ${r.action} (id ${r.id}).`);
 }

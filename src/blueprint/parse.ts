@@ -2,11 +2,14 @@
 // (inline JSON, base64/base64url, a data: URL) or from a file, validates it against
 // blueprints/blueprint-schema.json, substitutes `{{CONSTANTS}}` and checks `@resource`
 // references — so the executor only ever sees a blueprint it can run.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import schema from '../../blueprints/blueprint-schema.json' with { type: 'json' };
 import { UserError } from '../core/errors.js';
+import { readUserFile } from '../core/host-paths.js';
+import { siteVfsPath } from './paths.js';
+import { FILE_STEP_PATHS } from './steps/files.js';
 import { DecodeError, decodeBase64, decodeDataUrl, utf8 } from './encoding.js';
 import { jsonErrorIndex, lineColumn } from './json-position.js';
 import { describePointer, didYouMean, explainSchemaErrors, sentence } from './schema-errors.js';
@@ -46,16 +49,18 @@ function parseJson(text: string, source: string): unknown {
   const clean = text.replace(/^\uFEFF/, '');
   try {
     return JSON.parse(clean) as unknown;
-  } catch (e) {
+  } catch {
     const at = jsonErrorIndex(clean);
     const { line, column } = lineColumn(clean, at < 0 ? clean.length : at);
     const found =
       at >= clean.length || at < 0
         ? 'the text ends early'
         : `unexpected ${JSON.stringify(clean[at])}`;
+    // JSON.parse's own message quotes the text around the error; a file the user points at by
+    // mistake (a credentials file) must not end up in a job log, so only the position is shown.
     throw new UserError(
       `${source}: not valid JSON at line ${line}, column ${column}: ${found}.`,
-      (e as Error).message.split('\n')[0],
+      'A blueprint is one JSON object; check the brackets, commas and quotes around that place.',
     );
   }
 }
@@ -67,6 +72,9 @@ interface Decoded {
 }
 
 const BASE64ISH = /^[A-Za-z0-9+/_=\s-]+$/;
+
+/** A blueprint file may carry base64 resources, but not without bound. */
+const MAX_BLUEPRINT_BYTES = 64 * 1024 * 1024;
 
 function decodeInput(input: string, cwd: string): Decoded {
   const trimmed = input.trim();
@@ -88,14 +96,16 @@ function decodeInput(input: string, cwd: string): Decoded {
     }
   }
   const file = path.resolve(cwd, input);
-  if (existsSync(file)) {
+  if (lstatSync(file, { throwIfNoEntry: false })) {
     try {
-      if (statSync(file).isDirectory())
+      if (statSync(file, { throwIfNoEntry: false })?.isDirectory())
         throw new UserError(`${input}: is a folder, not a blueprint file.`);
-      return { text: utf8(readFileSync(file)), source: input, baseDir: path.dirname(file) };
+      const bytes = readUserFile(file, { shown: input, maxBytes: MAX_BLUEPRINT_BYTES });
+      return { text: utf8(bytes), source: input, baseDir: path.dirname(file) };
     } catch (e) {
       if (e instanceof UserError) throw e;
-      throw new UserError(`${input}: cannot read the blueprint: ${(e as Error).message}.`);
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UserError(`${input}: cannot read the blueprint: ${code ?? (e as Error).message}.`);
     }
   }
   // Not a file: the Playground's `?blueprint=` forms. A file name that merely does not exist
@@ -208,6 +218,54 @@ function checkReferences(bp: Blueprint, problems: string[]): void {
   };
   bp.steps.forEach((s, i) => {
     walk(s, `/steps/${i}`);
+  });
+  checkPaths(bp, problems);
+}
+
+/**
+ * Every site path a step names, and every `vfs` or `bundled` resource, is judged before anything
+ * runs: `blueprint validate` and `check` refuse a blueprint that would leave the site.
+ */
+function checkPaths(bp: Blueprint, problems: string[]): void {
+  const sitePath = (p: unknown, field: string): void => {
+    if (typeof p !== 'string') return;
+    try {
+      siteVfsPath(p, field);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      problems.push(e.hint ? `${e.message} ${e.hint}` : e.message);
+    }
+  };
+  const descriptor = (d: unknown, field: string): void => {
+    if (!d || typeof d !== 'object' || Array.isArray(d)) return;
+    const o = d as Record<string, unknown>;
+    if ('vfs' in o) sitePath(o.vfs, `${field}.vfs`);
+    if (typeof o.bundled === 'string') {
+      const rel = o.bundled.replace(/\\/g, '/');
+      if (
+        rel.includes('\0') ||
+        rel.startsWith('/') ||
+        /^[A-Za-z]:/.test(rel) ||
+        rel.split('/').includes('..')
+      )
+        problems.push(
+          `${field}.bundled: "${o.bundled}" leaves the blueprint's folder. A bundled resource is a file in the blueprint’s folder or below it.`,
+        );
+    }
+  };
+  for (const [name, d] of Object.entries(bp.resources ?? {})) descriptor(d, `resources/${name}`);
+  bp.steps.forEach((step, i) => {
+    const where = describePointer(bp, `/steps/${i}`);
+    for (const key of FILE_STEP_PATHS[step.step] ?? [])
+      if (key in step) sitePath(step[key], `${where}.${key}`);
+    if (step.step === 'writeFiles' && Array.isArray(step.files))
+      (step.files as unknown[]).forEach((f, j) => {
+        if (f && typeof f === 'object') {
+          sitePath((f as Record<string, unknown>).path, `${where}.files/${j}.path`);
+          descriptor((f as Record<string, unknown>).data, `${where}.files/${j}.data`);
+        }
+      });
+    descriptor(step.data, `${where}.data`);
   });
 }
 

@@ -9,7 +9,6 @@ import {
   lstatSync,
   mkdirSync,
   readFileSync,
-  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -17,6 +16,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
+import { realInside } from '../core/host-paths.js';
 import type { PhpMount } from '../php/runtime.js';
 import { MOODLE_ROOT, PERSIST_ROOT } from './paths.js';
 
@@ -53,7 +53,9 @@ export class SiteFiles {
     const mount = this.options
       .mounts()
       .find((m) => vfs === m.vfsPath || vfs.startsWith(`${m.vfsPath}/`));
-    if (mount) return path.join(mount.hostPath, vfs.slice(mount.vfsPath.length));
+    // A mount is the plugin under test or our own files: a link in a plugin checkout must not
+    // lead a blueprint's read to /proc/self/environ or the runner's files.
+    if (mount) return this.inside(mount.hostPath, rel(vfs, mount.vfsPath));
     return this.inside(this.options.treeRoot, r);
   }
 
@@ -199,16 +201,11 @@ export class SiteFiles {
     this.pending.add(prefix);
   }
 
-  /** `root/rel`, refusing any way out through a symlink a PHP step may have created. */
+  /** `root/rel`, refusing any way out through a symlink (a checkout's or one a PHP step made). */
   private inside(root: string, r: string): string {
     const host = path.join(root, r);
-    let probe = host;
-    while (!existsSync(probe) && probe !== root) probe = path.dirname(probe);
-    if (existsSync(probe)) {
-      const real = realpathSync(probe);
-      if (!within(real, realpathSync(root)))
-        throw new UserError(`${r}: leads outside the site through a symbolic link.`);
-    }
+    if (!existsSync(root)) return host; // The layer folder is made on first write.
+    realInside(root, r, r === '' ? root : r, 'the site');
     return host;
   }
 

@@ -30,6 +30,20 @@ export const FILES_RULES: readonly RuleMeta[] = [
     why: 'Operating-system metadata, editor backups and merge leftovers (.DS_Store, Thumbs.db, *.orig, *~, ...) end up in every site that installs the plugin and in the Plugins directory ZIP.',
     fix: 'Delete the file and add its pattern to .gitignore.',
   },
+  {
+    id: 'files/symlink-outside',
+    severity: 'error',
+    title: 'Symbolic link that leads outside the plugin',
+    why: 'A link to a file outside the plugin (or to nothing) is not part of the plugin: the Plugins directory ZIP and a site that installs it do not have what it points to, and moodle-plugin-check never follows it (a link in a pull request could otherwise read the runner’s files).',
+    fix: 'Replace the link with the file itself, or remove it.',
+  },
+  {
+    id: 'files/symlink',
+    severity: 'warning',
+    title: 'Symbolic link inside the plugin',
+    why: 'Moodle’s plugin installer and the Plugins directory work from ZIP archives, which do not keep symbolic links portably; Windows checkouts turn them into text files. moodle-plugin-check does not follow links, so the linked file is not linted.',
+    fix: 'Commit the file itself instead of a link to it.',
+  },
 ];
 
 const IMAGE_EXT = ['svg', 'png', 'gif', 'jpg', 'jpeg'];
@@ -41,6 +55,22 @@ export const filesFamily: CheckFamily = {
   rules: FILES_RULES,
   run(ctx) {
     const p = ctx.plugin;
+    for (const link of p.links) {
+      if (link.to === 'inside')
+        ctx.report(
+          'files/symlink',
+          { file: link.rel },
+          `${link.rel} is a symbolic link; it is not followed.`,
+        );
+      else
+        ctx.report(
+          'files/symlink-outside',
+          { file: link.rel },
+          link.to === 'dangling'
+            ? `${link.rel} is a symbolic link to nothing (or to a place that cannot be read); it is not followed.`
+            : `${link.rel} is a symbolic link that leads outside the plugin; it is not followed.`,
+        );
+    }
     const hasImage = (name: string): boolean => IMAGE_EXT.some((e) => p.has(`pix/${name}.${e}`));
 
     if (p.type === 'mod' || p.type === 'qtype') {

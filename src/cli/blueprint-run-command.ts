@@ -2,12 +2,13 @@
 // headless Moodle, installs the plugin when given, runs the blueprint's steps for real and
 // prints each step's result. Exit 1 when a step failed.
 import { Option, type Command } from 'commander';
-import { EXIT, UserError } from '../core/errors.js';
+import { EXIT } from '../core/errors.js';
 import { loadBlueprint } from '../blueprint/parse.js';
 import { runBlueprintOnSite, type RunOnSiteResult } from '../pipeline/blueprint-run.js';
 import type { StepResult } from '../blueprint/types.js';
 import { Plugin } from '../plugin/plugin.js';
 import type { BlueprintCliIo } from './blueprint-commands.js';
+import { parseTimeoutSeconds } from './options.js';
 
 interface RunCliOptions {
   plugin?: string;
@@ -66,12 +67,7 @@ export function addRunCommand(group: Command, io: BlueprintCliIo): void {
         .default('text'),
     )
     .action(async (input: string, opts: RunCliOptions) => {
-      const timeout = Number(opts.timeout);
-      if (!Number.isFinite(timeout) || timeout <= 0)
-        throw new UserError(
-          `--timeout ${opts.timeout} is not a number of seconds.`,
-          'Use e.g. --timeout 600.',
-        );
+      const timeout = parseTimeoutSeconds('--timeout', opts.timeout);
       const loaded = await loadBlueprint(input);
       const result = await runBlueprintOnSite(loaded, {
         ...(opts.plugin !== undefined ? { plugin: Plugin.load(opts.plugin) } : {}),

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ALL_RULES } from '../checks/index.js';
 import { fixture } from '../checks/testing.js';
+import { UserError } from '../core/errors.js';
 import { rulesDocs } from '../report/rules-doc.js';
+import { MAX_TIMEOUT_SECONDS } from '../core/timeout.js';
+import { parseTimeoutSeconds } from './options.js';
 import { runCli as run } from './testing.js';
 
 describe('moodle-plugin-check check', () => {
@@ -99,14 +102,36 @@ describe('moodle-plugin-check check', () => {
     [['check', '--bogus'], /unknown option '--bogus'/],
     [
       ['check', fixture('mod_example'), '--timeout', 'soon'],
-      /--timeout soon is not a number of seconds/,
+      /--timeout soon is not a number of seconds from 1 to 2147483 seconds \(about 24 days\)/,
     ],
+    // Node's setTimeout fires after 1 ms for anything over 2^31-1 ms: an instant timeout.
+    [
+      ['check', fixture('mod_example'), '--timeout', '2147484'],
+      /--timeout 2147484 is not a number of seconds from 1 to 2147483 seconds/,
+    ],
+    [['check', fixture('mod_example'), '--timeout', '0'], /--timeout 0 is not a number of seconds from 1/],
+    [['check', fixture('mod_example'), '--timeout=-5'], /--timeout -5 is not a number/],
+    [['check', fixture('mod_example'), '--timeout', 'NaN'], /--timeout NaN is not a number/],
+    [['check', fixture('mod_example'), '--timeout', '1e999'], /--timeout 1e999 is not a number/],
+    [['check', fixture('mod_example'), '--timeout', ''], /--timeout {2}is not a number/],
     [['check', fixture('mod_example'), '--php', '5.6'], /--php 5\.6 is not available/],
     [['check', fixture('mod_example'), '--moodle', '3.2', '--offline'], /Moodle/],
   ])('exits 2 on bad input %j', async (argv, message) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+  });
+});
+
+describe('parseTimeoutSeconds', () => {
+  it('takes whole and decimal seconds up to what a Node timer holds', () => {
+    expect(parseTimeoutSeconds('--timeout', '900')).toBe(900);
+    expect(parseTimeoutSeconds('--timeout', '1.5')).toBe(1.5);
+    expect(parseTimeoutSeconds('--timeout', String(MAX_TIMEOUT_SECONDS))).toBe(2147483);
+    expect(MAX_TIMEOUT_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(() => parseTimeoutSeconds('--timeout', '0.5')).toThrow(UserError);
+    expect(() => parseTimeoutSeconds('--timeout', '0x10')).toThrow(UserError);
+    expect(() => parseTimeoutSeconds('--timeout', 'Infinity')).toThrow(UserError);
   });
 });
 

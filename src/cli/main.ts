@@ -5,6 +5,8 @@ import pc from 'picocolors';
 import { ALL_RULES } from '../checks/index.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
+import { parseTimeoutSeconds } from './options.js';
+import { inertJson, neutralise } from '../core/log-safety.js';
 import { runCheck } from '../pipeline/pipeline.js';
 import { addMoodleCommands } from './moodle-commands.js';
 import { addBlueprintCommands } from './blueprint-commands.js';
@@ -30,6 +32,19 @@ const defaultIo: Io = {
   color: pc.isColorSupported && process.stdout.isTTY,
 };
 
+function guardedIo(io: Io): Io {
+  const keepSgr = io.color;
+  return {
+    stdout: (s) => {
+      io.stdout(neutralise(s, { keepSgr }));
+    },
+    stderr: (s) => {
+      io.stderr(neutralise(s, { keepSgr }));
+    },
+    color: io.color,
+  };
+}
+
 export function exitCodeFor(report: CheckReport, failOn: FailOn): number {
   const { errors, warnings } = report.summary;
   if (failOn === 'never') return EXIT.ok;
@@ -40,18 +55,22 @@ export function exitCodeFor(report: CheckReport, failOn: FailOn): number {
 export function render(report: CheckReport, format: Format, color: boolean): string {
   switch (format) {
     case 'json':
-      return formatJson(report);
+      return inertJson(formatJson(report));
     case 'github':
       return formatGithub(report);
     case 'sarif':
-      return formatSarif(report, ALL_RULES);
+      return inertJson(formatSarif(report, ALL_RULES));
     case 'text':
       return formatText(report, { color });
   }
 }
 
 /** Runs the CLI and resolves to the process exit code; never calls process.exit itself. */
-export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = defaultIo): Promise<number> {
+  // Reports, progress and errors carry text from the plugin (file names, PHP and Moodle output);
+  // a CI job log would read workflow commands in it. Only --format github's own annotations,
+  // already escaped, go out raw.
+  const io = guardedIo(rawIo);
   let code: number = EXIT.ok;
   const program = new Command('moodle-plugin-check')
     .description(
@@ -119,13 +138,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
           blueprint?: string;
         },
       ) => {
-        const timeout = Number(opts.timeout);
-        if (!Number.isFinite(timeout) || timeout <= 0) {
-          throw new UserError(
-            `--timeout ${opts.timeout} is not a number of seconds.`,
-            'Use e.g. --timeout 600.',
-          );
-        }
+        const timeout = parseTimeoutSeconds('--timeout', opts.timeout);
         const { report, config } = await runCheck({
           pluginDir: dir,
           moodle: opts.moodle !== false,
@@ -147,6 +160,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
           mkdirSync(path.dirname(path.resolve(opts.output)), { recursive: true });
           writeFileSync(opts.output, out);
           io.stdout(formatText(report, { color: io.color }));
+        } else if (opts.format === 'github') {
+          rawIo.stdout(out);
         } else {
           io.stdout(out);
         }

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import picomatch from 'picomatch';
 import { parseDocument } from 'yaml';
 import { UserError } from '../core/errors.js';
+import { readUserFile } from '../core/host-paths.js';
 
 export const CONFIG_FILE = '.moodle-plugin-check.yml';
 
@@ -29,6 +29,9 @@ const SCHEMA = {
 
 const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
 
+/** A config file is a few lines; anything larger is not one. */
+const MAX_CONFIG_BYTES = 256 * 1024;
+
 export const EMPTY_CONFIG: PluginConfig = Object.freeze({ disable: [], ignore: [] });
 
 export function loadPluginConfig(
@@ -38,10 +41,13 @@ export function loadPluginConfig(
   const file = path.join(pluginRoot, CONFIG_FILE);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readUserFile(file, { shown: CONFIG_FILE, maxBytes: MAX_CONFIG_BYTES }).toString('utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY_CONFIG;
-    throw new UserError(`${CONFIG_FILE}: cannot read it (${(e as Error).message}).`);
+    if (e instanceof UserError) throw e;
+    throw new UserError(
+      `${CONFIG_FILE}: cannot read it (${(e as NodeJS.ErrnoException).code ?? 'error'}).`,
+    );
   }
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {

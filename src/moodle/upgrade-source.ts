@@ -4,15 +4,15 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { unzipSync } from 'fflate';
 import { UserError } from '../core/errors.js';
+import { readUserFile } from '../core/host-paths.js';
+import { PLUGIN_ZIP_LIMITS, unzipBounded } from './extract.js';
 
 /** The old version of the plugin for `--upgrade-from`, as a folder on this machine. */
 export type UpgradeSource =
@@ -55,7 +55,11 @@ export function resolveUpgradeSource(spec: string, pluginDir: string): UpgradeSo
     }
     const dest = mkdtempSync(path.join(tmpdir(), 'mpc-upgrade-from-'));
     try {
-      extractZip(readFileSync(asPath), dest, `${OPTION} ${spec}`);
+      extractZip(
+        readUserFile(asPath, { shown: `${OPTION} ${spec}`, maxBytes: PLUGIN_ZIP_LIMITS.maxBytes }),
+        dest,
+        `${OPTION} ${spec}`,
+      );
       return {
         kind: 'zip',
         dir: pluginRoot(dest, spec),
@@ -169,8 +173,9 @@ function fromGit(ref: string, pluginDir: string): UpgradeSource {
 export function extractZip(data: Uint8Array, dest: string, what: string): number {
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(data);
+    files = unzipBounded(data, what);
   } catch (e) {
+    if (e instanceof UserError) throw e; // over a size or entry limit
     throw new UserError(
       `${what}: not a readable zip (${(e as Error).message}).`,
       'Pass a .zip made by git archive, GitHub or the Moodle plugins directory.',

@@ -88,11 +88,11 @@ export async function runBlueprintOnSite(
     const plugin = options.plugin;
     if (plugin) {
       await timed(phases, 'install', async (phase) => {
-        const installPath =
-          plugin.typeInfo && plugin.name ? `${plugin.typeInfo.path}/${plugin.name}` : undefined;
+        const installPath = plugin.installPath;
         if (!installPath)
           throw new UserError(
-            `Cannot install ${plugin.component ?? 'the plugin'}: its type has no install path in Moodle.`,
+            `Cannot install the plugin: ${plugin.installProblem() ?? 'no install path'}.`,
+            'Fix version.php (`check --no-moodle` lists what is wrong with it).',
           );
         site.setPlugin({ dir: plugin.root, installPath });
         const r = await site.upgrade();

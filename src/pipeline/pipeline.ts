@@ -114,7 +114,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   let blueprint: BlueprintReport | null = null;
   try {
     if (upgradeSource && upgradeSource.kind !== 'skip') loadOldPlugin(upgradeSource, plugin);
-    if (options.moodle) {
+    if (options.moodle && plugin.installProblem() === undefined) {
       const found: Finding[] = [];
       moodle = await runMoodlePhases(
         plugin,
@@ -139,23 +139,12 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       );
       findings.sort(compareFindings);
     } else {
-      for (const name of MOODLE_PHASES) {
-        phases.push({ name, status: 'skipped', durationMs: 0, detail: 'skipped by --no-moodle' });
-      }
-      if (loadedBlueprint)
-        phases.push({
-          name: 'blueprint',
-          status: 'skipped',
-          durationMs: 0,
-          detail: 'skipped by --no-moodle',
-        });
-      if (upgradeSource)
-        phases.push({
-          name: 'upgrade-path',
-          status: 'skipped',
-          durationMs: 0,
-          detail: 'skipped by --no-moodle',
-        });
+      const reason = options.moodle
+        ? `skipped: ${plugin.installProblem() ?? ''}`
+        : 'skipped by --no-moodle';
+      for (const name of MOODLE_PHASES) phases.push(skippedPhase(name, reason));
+      if (loadedBlueprint) phases.push(skippedPhase('blueprint', reason));
+      if (upgradeSource) phases.push(skippedPhase('upgrade-path', reason));
     }
   } finally {
     upgradeSource?.cleanup();
@@ -174,6 +163,10 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
       blueprint,
     },
   };
+}
+
+function skippedPhase(name: string, detail = 'skipped'): PhaseResult {
+  return { name, status: 'skipped', durationMs: 0, detail };
 }
 
 /** The plugin's own config plus rules switched off by the caller; the checkout is never written. */

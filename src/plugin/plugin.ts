@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isWithin } from '../core/host-paths.js';
 import {
   BRANCHES,
   NEWEST_BRANCH,
@@ -43,6 +44,8 @@ export class Plugin {
   /** Where the type's data came from: Moodle's core list, or a parent's db/subplugins.json. */
   readonly typeInfo: PluginTypeInfo | undefined;
   readonly subplugins: Plugin[] = [];
+  /** Symbolic links anywhere in the checkout (top plugin only; subplugins included in it). */
+  links: readonly PluginLink[] = [];
   /** Folders declared as third-party code in thirdpartylibs.xml (relative, no trailing slash). */
   readonly thirdPartyLocations: readonly string[];
   private readonly fileSet: Set<string>;
@@ -84,8 +87,29 @@ export class Plugin {
     this.typeInfo = subpluginTypeInfo ?? (this.type ? pluginType(this.type) : undefined);
   }
 
+  /** Where Moodle installs it, relative to the tree (`mod/board`), when Moodle can install it. */
+  get installPath(): string | undefined {
+    return this.typeInfo && this.name ? `${this.typeInfo.path}/${this.name}` : undefined;
+  }
+
+  /**
+   * Why Moodle cannot install this plugin at all, or undefined when it can. The Moodle phases are
+   * skipped with this reason; the lint findings carry the error itself.
+   */
+  installProblem(): string | undefined {
+    const syntax = this.version.syntaxError;
+    if (syntax)
+      return `version.php does not parse (line ${syntax.line}: ${syntax.message.replace(/^.*?Parse Error : /, '')}), so Moodle cannot read the plugin`;
+    if (!this.component) return 'version.php declares no $plugin->component';
+    if (!this.installPath)
+      return `${this.component} is not of a plugin type Moodle knows, so it has no install path`;
+    return undefined;
+  }
+
   static load(root: string, options: PluginLoadOptions = {}): Plugin {
-    const top = new Plugin(path.resolve(root), '', undefined, listFiles(root), options);
+    const links: PluginLink[] = [];
+    const top = new Plugin(path.resolve(root), '', undefined, listFiles(root, links), options);
+    top.links = links;
     top.loadSubplugins(options);
     return top;
   }
@@ -266,13 +290,25 @@ export class Plugin {
   }
 }
 
-function listFiles(root: string): string[] {
+/** A symbolic link in the checkout: never followed, only reported (files/symlink*). */
+export interface PluginLink {
+  /** Posix path relative to the top plugin root. */
+  rel: string;
+  /** Where it resolves: inside the plugin, outside it, or nowhere. */
+  to: 'inside' | 'outside' | 'dangling';
+}
+
+function listFiles(root: string, links?: PluginLink[]): string[] {
   const out: string[] = [];
+  const realRoot = links ? realpathSync(root) : root;
   const visit = (dir: string, rel: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
-      // Symlinks are never followed: a plugin checkout must not make us read outside it.
-      if (e.isSymbolicLink()) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
+      // Symlinks are never followed: a plugin checkout must not make us read outside it.
+      if (e.isSymbolicLink()) {
+        links?.push({ rel: r, to: linkTarget(path.join(dir, e.name), realRoot) });
+        continue;
+      }
       if (e.isDirectory()) {
         if (!SKIP_DIR(e.name)) visit(path.join(dir, e.name), r);
       } else if (e.isFile()) out.push(r);
@@ -280,6 +316,14 @@ function listFiles(root: string): string[] {
   };
   visit(root, '');
   return out.sort();
+}
+
+function linkTarget(link: string, realRoot: string): PluginLink['to'] {
+  try {
+    return isWithin(realpathSync(link), realRoot) ? 'inside' : 'outside';
+  } catch {
+    return 'dangling';
+  }
 }
 
 function readThirdPartyLocations(xml: XmlParse | undefined): string[] {

@@ -1,4 +1,5 @@
 import type { Finding } from '../core/finding.js';
+import { neutralise } from '../core/log-safety.js';
 import type { CheckReport } from '../pipeline/report-model.js';
 
 // Workflow-command escaping, as @actions/core does it.
@@ -11,11 +12,11 @@ const COMMAND = { error: 'error', warning: 'warning', notice: 'notice' } as cons
 
 export function annotation(f: Finding, pathPrefix = ''): string {
   const props: string[] = [];
-  if (f.file !== undefined) props.push(`file=${escapeProperty(pathPrefix + f.file)}`);
+  if (f.file !== undefined) props.push(`file=${escapeProperty(neutralise(pathPrefix + f.file))}`);
   if (f.line !== undefined) props.push(`line=${f.line}`);
   if (f.column !== undefined) props.push(`col=${f.column}`);
   props.push(`title=${escapeProperty(f.ruleId)}`);
-  const message = f.hint ? `${f.message}\n${f.hint}` : f.message;
+  const message = neutralise(f.hint ? `${f.message}\n${f.hint}` : f.message);
   return `::${COMMAND[f.severity]} ${props.join(',')}::${escapeData(message)}`;
 }
 
@@ -23,8 +24,11 @@ export function annotation(f: Finding, pathPrefix = ''): string {
 export function formatGithub(report: CheckReport, pathPrefix = ''): string {
   const lines = report.findings.map((f) => annotation(f, pathPrefix));
   const { errors, warnings, notices } = report.summary;
+  // The component comes from the plugin's version.php: this line is not a command of ours.
   lines.push(
-    `${report.plugin.component ?? 'plugin'}: ${errors} errors, ${warnings} warnings, ${notices} notices`,
+    neutralise(
+      `${report.plugin.component ?? 'plugin'}: ${errors} errors, ${warnings} warnings, ${notices} notices`,
+    ),
   );
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,5 @@
 // Pieces shared by the job summary and the PR comment. Pure: reports in, Markdown out.
+import { neutralise } from '../core/log-safety.js';
 import { compareFindings, severityRank, type Finding } from '../core/finding.js';
 import type { CheckReport } from '../pipeline/report-model.js';
 
@@ -28,7 +29,7 @@ export const PREVIEW_LABEL = '▶ Preview in Moodle Playground';
  * table cell: no HTML, no table breaks, no @mentions or #references that would ping people.
  */
 export function escapeMd(s: string): string {
-  return s
+  return neutralise(s)
     .replace(/\\/g, '\\\\')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -37,12 +38,12 @@ export function escapeMd(s: string): string {
     .replace(/([`*_[\]~])/g, '\\$1')
     .replace(/#(?=\d)/g, '&#35;')
     .replace(/@/g, '&#64;')
-    .replace(/\r?\n/g, ' ');
+    .replace(/\n/g, ' ');
 }
 
 /** An inline code span; only backticks and line breaks could break out of it. */
 export function code(s: string): string {
-  return `\`${s.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}\``;
+  return `\`${neutralise(s).replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\n/g, ' ')}\``;
 }
 
 export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,11 +1,21 @@
 // Filesystem steps. Paths go through siteVfsPath (no `..`, nothing outside /www/moodle and
 // /persist); SiteFiles then refuses the read-only Moodle source. Archives are checked entry by
 // entry (zip-slip) before anything is written.
-import { unzipSync } from 'fflate';
 import { UserError } from '../../core/errors.js';
+import { unzipBounded } from '../../moodle/extract.js';
 import { safeArchiveEntry, siteVfsPath } from '../paths.js';
 import type { BlueprintStep, ResourceRef } from '../types.js';
 import { list, str, type StepContext, type StepHandler } from './types.js';
+
+/** The fields of each file step that name a site path (writeFiles: each `files[i].path`). */
+export const FILE_STEP_PATHS: Readonly<Record<string, readonly string[]>> = {
+  mkdir: ['path'],
+  rmdir: ['path'],
+  writeFile: ['path'],
+  copyFile: ['from', 'to'],
+  moveFile: ['from', 'to'],
+  unzip: ['destination', 'path'],
+};
 
 const vfs = (step: BlueprintStep, key: string, ctx: StepContext): string =>
   siteVfsPath(str(step, key) ?? '', `${ctx.where}.${key}`);
@@ -31,8 +41,9 @@ export function extractZip(
 ): number {
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(bytes);
+    entries = unzipBounded(bytes, field);
   } catch (e) {
+    if (e instanceof UserError) throw e; // over a size or entry limit
     throw new UserError(`${field}: not a readable ZIP archive (${(e as Error).message}).`);
   }
   const checked = Object.entries(entries).map(

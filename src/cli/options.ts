@@ -1,0 +1,14 @@
+// Option values the CLI parses itself, worded with the flag the user typed.
+import { UserError } from '../core/errors.js';
+import { timeoutSeconds, TIMEOUT_RANGE } from '../core/timeout.js';
+
+/** `--timeout` (or another option in seconds) as a number; bad values are bad input. */
+export function parseTimeoutSeconds(option: string, raw: string): number {
+  const seconds = timeoutSeconds(raw);
+  if (seconds === undefined)
+    throw new UserError(
+      `${option} ${raw} is not a number of seconds from ${TIMEOUT_RANGE}.`,
+      `Use e.g. ${option} 600.`,
+    );
+  return seconds;
+}
