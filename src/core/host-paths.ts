@@ -61,8 +61,13 @@ export function realInside(
       if (e instanceof PathEscapeError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       // A dangling link is still a link: judge where it points, not that it is missing.
-      const link = lstatSync(probe, { throwIfNoEntry: false });
-      if (link?.isSymbolicLink()) throw new PathEscapeError(shown, rootLabel);
+      let link = false;
+      try {
+        link = lstatSync(probe).isSymbolicLink();
+      } catch {
+        // not there (or under a file): climb to the parent
+      }
+      if (link) throw new PathEscapeError(shown, rootLabel);
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
       if (probe === realRoot) throw e;
       rest.push(path.basename(probe));
