@@ -15,29 +15,22 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseOutputFile, pullRequestEvent, REPO_ROOT } from '../src/action/testing.js';
 import {
   expectNoCanary,
   FIXTURES,
   hostilePlugin,
   liveCommands,
-  makeCanaries,
-  type Canaries,
+  HOSTILE_BRANCH,
+  useCanaries,
 } from './hostile.js';
-import { LABEL, registeredBranches } from './real-moodle.js';
+import { LABEL } from './real-moodle.js';
 
 const TOKEN = `ghs_canary${'x'.repeat(26)}`;
-const branch = registeredBranches(['405']).at(0) ?? registeredBranches().at(-1);
+const branch = HOSTILE_BRANCH;
 
-let c: Canaries;
-beforeAll(() => {
-  c = makeCanaries();
-});
-afterAll(() => {
-  rmSync(c.dir, { recursive: true, force: true });
-  delete process.env.MPC_HOSTILE_CANARY;
-});
+const canaries = useCanaries();
 
 interface Ran {
   status: number | null;
@@ -65,7 +58,7 @@ function runBuiltAction(workspace: string, inputs: Record<string, string>): Ran 
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !/^(INPUT_|GITHUB_|ACTIONS_|RUNNER_)/.test(k)) env[k] = v;
   Object.assign(env, {
-    MPC_HOSTILE_CANARY: c.env,
+    MPC_HOSTILE_CANARY: canaries().env,
     GITHUB_ACTIONS: 'true',
     CI: 'true',
     GITHUB_WORKSPACE: workspace,
@@ -127,7 +120,7 @@ function expectOnlyActionCommands(log: string): void {
 }
 
 function workspaceWith(blueprint?: string): string {
-  const plugin = hostilePlugin(c);
+  const plugin = hostilePlugin(canaries());
   if (blueprint) {
     mkdirSync(path.join(plugin, '.github'));
     copyFileSync(
@@ -146,7 +139,13 @@ describe('the built action against a hostile pull request', () => {
       expect(r.status, r.stderr).toBe(1);
       expect(r.stdout).toMatch(/files\/symlink-outside/);
       expectOnlyActionCommands(r.stdout + r.stderr);
-      expectNoCanary(c, [r.stdout, r.stderr, r.summary, r.resultJson, JSON.stringify(r.outputs)]);
+      expectNoCanary(canaries(), [
+        r.stdout,
+        r.stderr,
+        r.summary,
+        r.resultJson,
+        JSON.stringify(r.outputs),
+      ]);
       for (const t of [r.stdout, r.stderr, r.summary, r.resultJson]) expect(t).not.toContain(TOKEN);
       expect(r.summary).not.toMatch(/<script|@\w/);
     } finally {
@@ -158,14 +157,14 @@ describe('the built action against a hostile pull request', () => {
     const ws = workspaceWith();
     try {
       symlinkSync('/proc/self/environ', path.join(ws, 'environ.json'));
-      symlinkSync(c.secretFile, path.join(ws, 'secret.json'));
+      symlinkSync(canaries().secretFile, path.join(ws, 'secret.json'));
       for (const file of ['environ.json', 'secret.json', '../../../../../proc/self/environ']) {
         const r = runBuiltAction(ws, { moodle: 'none', 'blueprint-file': file });
         expect(r.status, `${file}: ${r.stdout}`).toBe(2);
         expect(r.stdout).toMatch(
           /Input 'blueprint-file' is .*which leads outside the repository|does not exist/,
         );
-        expectNoCanary(c, [r.stdout, r.stderr, r.summary]);
+        expectNoCanary(canaries(), [r.stdout, r.stderr, r.summary]);
         expect(r.stdout + r.stderr).not.toContain(TOKEN);
       }
     } finally {
@@ -188,7 +187,13 @@ describe('the built action against a hostile pull request', () => {
         expect(r.resultJson).toMatch(/install\/php-warning/);
         expect(r.resultJson).toMatch(/add-mask::hostile/);
         expectOnlyActionCommands(r.stdout + r.stderr);
-        expectNoCanary(c, [r.stdout, r.stderr, r.summary, r.resultJson, JSON.stringify(r.outputs)]);
+        expectNoCanary(canaries(), [
+          r.stdout,
+          r.stderr,
+          r.summary,
+          r.resultJson,
+          JSON.stringify(r.outputs),
+        ]);
         for (const t of [r.stdout, r.stderr, r.summary, r.resultJson])
           expect(t).not.toContain(TOKEN);
       } finally {

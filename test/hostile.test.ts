@@ -4,10 +4,18 @@
 // leave the plugin checkout, the Moodle tree and the cached site as they were.
 // The static cases always run; the Moodle cases run on a registered tree (see test/real-moodle.ts).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/testing.js';
 import { entryTreeDir, listEntries } from '../src/moodle/cache.js';
 import { cacheRoot } from '../src/moodle/cache-dir.js';
@@ -18,22 +26,15 @@ import {
   hostilePlugin,
   listener,
   liveCommands,
-  makeCanaries,
-  type Canaries,
+  HOSTILE_BRANCH,
+  useCanaries,
 } from './hostile.js';
-import { LABEL, registeredBranches } from './real-moodle.js';
+import { LABEL } from './real-moodle.js';
 
 const BLUEPRINTS = path.join(FIXTURES, 'blueprints');
 const bp = (name: string): string => path.join(BLUEPRINTS, `${name}.json`);
 
-let c: Canaries;
-beforeAll(() => {
-  c = makeCanaries();
-});
-afterAll(() => {
-  rmSync(c.dir, { recursive: true, force: true });
-  delete process.env.MPC_HOSTILE_CANARY;
-});
+const canaries = useCanaries();
 
 /** `--format github`: our own annotations are the only commands, each of a known shape. */
 function expectOnlyOurAnnotations(out: string): void {
@@ -45,7 +46,7 @@ function expectOnlyOurAnnotations(out: string): void {
 
 describe('hostile plugin checkouts, statically', () => {
   it('links out of the plugin are findings, never followed, in every format', async () => {
-    const dir = hostilePlugin(c);
+    const dir = hostilePlugin(canaries());
     const before = digest(path.dirname(dir));
     try {
       const outputs: string[] = [];
@@ -56,7 +57,7 @@ describe('hostile plugin checkouts, statically', () => {
         if (format === 'github') expectOnlyOurAnnotations(r.out);
         else expect(liveCommands(r.out + r.err)).toEqual([]);
       }
-      expectNoCanary(c, outputs);
+      expectNoCanary(canaries(), outputs);
       const json = JSON.parse(
         (await runCli('check', dir, '--no-moodle', '--format', 'json')).out,
       ) as { findings: { ruleId: string; file?: string }[] };
@@ -79,15 +80,15 @@ describe('hostile plugin checkouts, statically', () => {
   });
 
   it('a .moodle-plugin-check.yml that is a link, or not a file, is refused (exit 2)', async () => {
-    const dir = hostilePlugin(c, { names: false });
+    const dir = hostilePlugin(canaries(), { names: false });
     try {
-      symlinkSync(c.secretFile, path.join(dir, '.moodle-plugin-check.yml'));
+      symlinkSync(canaries().secretFile, path.join(dir, '.moodle-plugin-check.yml'));
       const link = await runCli('check', dir, '--no-moodle');
       expect(link.code).toBe(2);
       expect(link.err).toMatch(
         /\.moodle-plugin-check\.yml: is a symbolic link; it is not followed/,
       );
-      expectNoCanary(c, [link.out, link.err]);
+      expectNoCanary(canaries(), [link.out, link.err]);
       rmSync(path.join(dir, '.moodle-plugin-check.yml'));
       execFileSync('mkfifo', [path.join(dir, '.moodle-plugin-check.yml')]);
       const fifo = await runCli('check', dir, '--no-moodle');
@@ -147,23 +148,23 @@ describe('hostile blueprints, before anything runs', () => {
   it('a blueprint file that is a link is refused, and its target is never echoed', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mpc-bplink-'));
     try {
-      symlinkSync(c.secretFile, path.join(dir, 'blueprint.json'));
+      symlinkSync(canaries().secretFile, path.join(dir, 'blueprint.json'));
       const r = await runCli('blueprint', 'validate', path.join(dir, 'blueprint.json'));
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/blueprint\.json: is a symbolic link; it is not followed/);
       // A file that is not JSON (a secret pasted by mistake) is not quoted back either.
-      writeFileSync(path.join(dir, 'notjson.json'), `TOKEN=${c.env}\n`);
+      writeFileSync(path.join(dir, 'notjson.json'), `TOKEN=${canaries().env}\n`);
       const bad = await runCli('blueprint', 'validate', path.join(dir, 'notjson.json'));
       expect(bad.code).toBe(2);
       expect(bad.err).toMatch(/not valid JSON at line 1, column 1/);
-      expectNoCanary(c, [r.out, r.err, bad.out, bad.err]);
+      expectNoCanary(canaries(), [r.out, r.err, bad.out, bad.err]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
-const branch = registeredBranches(['405']).at(0) ?? registeredBranches().at(-1);
+const branch = HOSTILE_BRANCH;
 
 describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real Moodle', () => {
   const moodle = LABEL[branch ?? ''] ?? '';
@@ -176,7 +177,7 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
     { timeout: 10 * 60_000 },
     async () => {
       const ear = await listener();
-      const dir = hostilePlugin(c, { port: ear.port });
+      const dir = hostilePlugin(canaries(), { port: ear.port });
       // Warm the site first, so the cached snapshot exists before we take its digest.
       await runCli('check', path.join(FIXTURES, 'leak'), '--moodle', moodle, '--offline');
       const before = {
@@ -186,27 +187,46 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
       };
       try {
         const outputs: string[] = [];
-        for (const format of ['text', 'github', 'json']) {
-          const r = await runCli('check', dir, '--moodle', moodle, '--offline', '--format', format);
-          expect(r.code, r.err).toBe(1);
-          outputs.push(r.out, r.err);
-          if (format === 'github') expectOnlyOurAnnotations(r.out);
-          else expect(liveCommands(r.out + r.err)).toEqual([]);
-          if (format === 'json') {
-            const report = JSON.parse(r.out) as {
-              findings: { ruleId: string; file?: string; message: string }[];
-              phases: { name: string; status: string }[];
-            };
-            expect(report.phases.find((p) => p.name === 'install')?.status).toBe('passed');
-            const probe = report.findings.find((f) => f.ruleId === 'install/php-warning');
-            // The probe ran and said what it could reach: nothing of the runner.
-            expect(probe?.file).toBe('db/install.php');
-            expect(probe?.message).toMatch(/leak-env=no leak-file=no passwd=no leak\.php=no/);
-            expect(probe?.message).toMatch(/http=no/);
-            expect(probe?.message).toMatch(/shell=no/);
-          }
-        }
-        expectNoCanary(c, outputs);
+        // One run gives the text report (stdout) and the JSON (-o); one more the annotations.
+        const file = path.join(path.dirname(dir), 'report.json');
+        const r = await runCli(
+          'check',
+          dir,
+          '--moodle',
+          moodle,
+          '--offline',
+          '--format',
+          'json',
+          '-o',
+          file,
+        );
+        expect(r.code, r.err).toBe(1);
+        const json = readFileSync(file, 'utf8');
+        const gh = await runCli(
+          'check',
+          dir,
+          '--moodle',
+          moodle,
+          '--offline',
+          '--format',
+          'github',
+        );
+        expect(gh.code, gh.err).toBe(1);
+        outputs.push(r.out, r.err, json, gh.out, gh.err);
+        expect(liveCommands(r.out + r.err + json + gh.err)).toEqual([]);
+        expectOnlyOurAnnotations(gh.out);
+        const report = JSON.parse(json) as {
+          findings: { ruleId: string; file?: string; message: string }[];
+          phases: { name: string; status: string }[];
+        };
+        expect(report.phases.find((p) => p.name === 'install')?.status).toBe('passed');
+        const probe = report.findings.find((f) => f.ruleId === 'install/php-warning');
+        // The probe ran and said what it could reach: nothing of the runner.
+        expect(probe?.file).toBe('db/install.php');
+        expect(probe?.message).toMatch(/leak-env=no leak-file=no passwd=no leak\.php=no/);
+        expect(probe?.message).toMatch(/http=no/);
+        expect(probe?.message).toMatch(/shell=no/);
+        expectNoCanary(canaries(), outputs);
         expect(ear.connections()).toBe(0);
         expect(digest(path.dirname(dir))).toBe(before.plugin);
         expect(digest(siteCache)).toBe(before.site);
@@ -238,9 +258,10 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
     'blueprint %s fails at its step with the reason',
     { timeout: 5 * 60_000 },
     async (name, reason) => {
-      const dir = hostilePlugin(c, { names: false });
+      const dir = hostilePlugin(canaries(), { names: false });
       const before = digest(path.dirname(dir));
       try {
+        const file = path.join(path.dirname(dir), 'report.json');
         const r = await runCli(
           'check',
           dir,
@@ -251,26 +272,20 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
           bp(name),
           '--format',
           'json',
+          '-o',
+          file,
         );
         expect(r.code, r.err).toBe(1);
-        const report = JSON.parse(r.out) as {
+        const json = readFileSync(file, 'utf8');
+        const report = JSON.parse(json) as {
           findings: { ruleId: string; message: string }[];
           blueprint: { steps: { status: string; error?: string }[] } | null;
         };
         const failed = report.blueprint?.steps.find((s) => s.status === 'failed');
         expect(failed?.error).toMatch(reason);
         expect(report.findings.some((f) => f.ruleId === 'blueprint/step-failed')).toBe(true);
-        const text = await runCli(
-          'check',
-          dir,
-          '--moodle',
-          moodle,
-          '--offline',
-          '--blueprint',
-          bp(name),
-        );
-        expect(liveCommands(r.out + r.err + text.out + text.err)).toEqual([]);
-        expectNoCanary(c, [r.out, r.err, text.out, text.err]);
+        expect(liveCommands(r.out + r.err + json)).toEqual([]);
+        expectNoCanary(canaries(), [r.out, r.err, json]);
         expect(digest(path.dirname(dir))).toBe(before);
         for (const planted of ['mpc-planted-abs', 'mpc-planted-rel', 'mpc-planted-node'])
           expect(existsSync(path.join('/tmp', planted))).toBe(false);
@@ -285,11 +300,11 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
     try {
       const file = path.join(dir, 'bundled-link.json');
       copyFileSync(bp('bundled-link'), file);
-      symlinkSync(c.secretFile, path.join(dir, 'secret.txt'));
+      symlinkSync(canaries().secretFile, path.join(dir, 'secret.txt'));
       const r = await runCli('blueprint', 'run', file, '--moodle', moodle, '--offline');
       expect(r.code).toBe(1);
       expect(r.out).toMatch(/bundled path "secret\.txt" resolves \(through a symlink\)/);
-      expectNoCanary(c, [r.out, r.err]);
+      expectNoCanary(canaries(), [r.out, r.err]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -310,7 +325,7 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(/add-mask::hostile/); // it was printed, made inert
       expect(liveCommands(r.out + r.err)).toEqual([]);
-      expectNoCanary(c, [r.out, r.err]);
+      expectNoCanary(canaries(), [r.out, r.err]);
       const json = await runCli(
         'blueprint',
         'run',
@@ -322,7 +337,7 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
         'json',
       );
       expect(liveCommands(json.out)).toEqual([]);
-      expectNoCanary(c, [json.out, json.err]);
+      expectNoCanary(canaries(), [json.out, json.err]);
     },
   );
 });

@@ -10,13 +10,15 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { registeredBranches } from './real-moodle.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/hostile');
 
@@ -42,6 +44,26 @@ export function makeCanaries(envName = 'MPC_HOSTILE_CANARY'): Canaries {
   process.env[envName] = c.env;
   return c;
 }
+
+/** Canaries for one test file: made before its tests, removed after them. */
+export function useCanaries(): () => Canaries {
+  let c: Canaries | undefined;
+  beforeAll(() => {
+    c = makeCanaries();
+  });
+  afterAll(() => {
+    if (c) rmSync(c.dir, { recursive: true, force: true });
+    delete process.env.MPC_HOSTILE_CANARY;
+  });
+  return () => {
+    if (!c) throw new Error('canaries are made in beforeAll');
+    return c;
+  };
+}
+
+/** The tree the Moodle cases run on: 4.5 when registered, else the newest registered. */
+export const HOSTILE_BRANCH: string | undefined =
+  registeredBranches(['405']).at(0) ?? registeredBranches().at(-1);
 
 /**
  * A copy of fixtures/hostile/leak with what a checkout cannot carry as plain files: symbolic
