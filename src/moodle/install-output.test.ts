@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findingsFromUpgrade } from './install-output.js';
+import { findingsFromOutcome, findingsFromUpgrade, formatBytes } from './install-output.js';
+import type { StoppedRun, UpgradeOutcome } from './site.js';
 
 // Abridged from real runs of admin/cli/upgrade.php on Moodle 4.5 in php-wasm (fixtures install-*).
 const ctx = { moodleRoot: '/www/moodle', pluginPath: 'local/x', pluginWebPath: 'local/x' };
@@ -114,5 +115,114 @@ describe('findingsFromUpgrade', () => {
         message: 'SCSS did not compile: Undefined variable $nope: line: 158, column: 5',
       },
     ]);
+  });
+});
+
+describe('findingsFromOutcome', () => {
+  const bounds: StoppedRun = {
+    stdout: '',
+    stderr: '',
+    stdoutDroppedBytes: 0,
+    stderrDroppedBytes: 0,
+    maxOutputBytes: 8 * 1024 * 1024,
+    writtenBytes: 1000,
+    diskQuotaExceeded: false,
+    diskQuotaBytes: 2 * 1024 ** 3,
+  };
+  const exited = (over: Partial<UpgradeOutcome & { ended: 'exited' }> = {}): UpgradeOutcome => ({
+    ended: 'exited',
+    exitCode: 0,
+    durationMs: 1,
+    bootMs: 1,
+    ...bounds,
+    ...over,
+  });
+  const summary = (run: UpgradeOutcome): string[] =>
+    findingsFromOutcome(run, ctx, has).map(
+      (f) => `${f.ruleId} ${f.file ?? ''}:${f.line ?? ''} ${f.message}`,
+    );
+
+  it('adds nothing to a clean run', () => {
+    expect(summary(exited({ stdout: '-->local_x\n++ Success (0.10 seconds) ++' }))).toEqual([]);
+  });
+
+  it('names a crash, the plugin being installed and the last output, then what PHP said', () => {
+    const run: UpgradeOutcome = {
+      ended: 'crashed',
+      crash: 'stack-overflow',
+      detail: 'RangeError: Maximum call stack size exceeded',
+      ...bounds,
+      stdout:
+        '-->local_x\nWarning: Undefined variable $y in /www/moodle/local/x/db/install.php on line 4\n',
+    };
+    expect(summary(run)).toEqual([
+      'install/crashed : PHP crashed while installing or upgrading local_x: a stack overflow (deep or endless recursion) (RangeError: Maximum call stack size exceeded), and admin/cli/upgrade.php was stopped. Its last output: -->local_x Warning: Undefined variable $y in /www/moodle/local/x/db/install.php on line 4',
+      'install/php-warning db/install.php:4 PHP Warning: Undefined variable $y',
+    ]);
+  });
+
+  it('gives a runtime out of memory its own rule', () => {
+    const run: UpgradeOutcome = {
+      ended: 'crashed',
+      crash: 'out-of-memory',
+      detail: 'Error: Worker terminated due to reaching memory limit: JS heap out of memory',
+      ...bounds,
+    };
+    expect(findingsFromOutcome(run, ctx, has).map((f) => f.ruleId)).toEqual([
+      'install/out-of-memory',
+    ]);
+  });
+
+  it('reports a time-out once, with the hint, and no install/failed for the stopped run', () => {
+    const f = findingsFromOutcome(
+      { ended: 'timeout', timeoutMs: 15_000, ...bounds, stdout: '-->local_x\n' },
+      ctx,
+      has,
+    );
+    expect(f).toEqual([
+      {
+        ruleId: 'install/timeout',
+        severity: 'error',
+        message:
+          'admin/cli/upgrade.php did not finish within 15 s and was stopped while installing or upgrading local_x.',
+        hint: 'Look for an endless loop in db/install.php or db/upgrade.php, or raise --timeout.',
+      },
+    ]);
+  });
+
+  it('reports the disk quota beside Moodle’s own write error', () => {
+    const run = exited({
+      exitCode: 1,
+      stdout:
+        '!!! Error writing to database !!!\n!! SQLSTATE[HY000]: General error: 13 database or disk is full',
+      diskQuotaExceeded: true,
+      writtenBytes: 258786,
+      diskQuotaBytes: 256 * 1024,
+    });
+    expect(summary(run)).toEqual([
+      'install/disk-quota : admin/cli/upgrade.php tried to write more than the disk quota of 256 KiB into Moodle’s database, dataroot and temp folders (252.7 KiB written); writes beyond failed with “No space left on device”.',
+      'install/failed : The upgrade stopped (exit 1): Error writing to database',
+    ]);
+  });
+
+  it('reports output beyond the limit, from both streams', () => {
+    const run = exited({
+      stdoutDroppedBytes: 2 * 1024 ** 3 - 8 * 1024 ** 2,
+      stderrDroppedBytes: 0,
+    });
+    expect(summary(run)).toEqual([
+      'install/output-limit : admin/cli/upgrade.php printed 2.0 GiB of output beyond the 8 MiB kept per stream (its first and last 4 MiB); messages in the part dropped were not checked.',
+    ]);
+    expect(findingsFromOutcome(exited({ stderrDroppedBytes: 1 }), ctx, has)).toHaveLength(1);
+  });
+
+  it.each([
+    [0, '0 bytes'],
+    [1023, '1023 bytes'],
+    [1536, '1.5 KiB'],
+    [8 * 1024 ** 2, '8 MiB'],
+    [2 * 1024 ** 3, '2 GiB'],
+  ])('formats %i as %s', (n, text) => {
+    expect(formatBytes(n)).toBe(text);
   });
 });

@@ -1,5 +1,7 @@
 import type { Finding } from '../core/finding.js';
 import type { RuleMeta } from '../checks/types.js';
+import { describeCrash, type PhpRunLimits } from '../php/runtime-limits.js';
+import type { UpgradeOutcome } from './site.js';
 
 /** Rules for what Moodle and PHP say while installing or upgrading the plugin. */
 export const INSTALL_RULES = {
@@ -59,7 +61,48 @@ export const INSTALL_RULES = {
     why: 'The plugin’s install or upgrade ran longer than the time limit: an endless loop, or far too much work for an install step.',
     fix: 'Look for a loop in db/install.php or db/upgrade.php; raise --timeout only if the work is real.',
   },
+  crashed: {
+    id: 'install/crashed',
+    severity: 'error',
+    title: 'PHP crashed while installing the plugin',
+    why: 'The PHP process itself died while running the plugin’s install or upgrade (a stack overflow from deep or endless recursion, or a crash of the runtime), not with a PHP error: on a real server that is a segmentation fault, a blank page or a 500 error, and the upgrade is left half done.',
+    fix: 'Look for recursion without an end (a function, __get, __toString or callback that calls itself) or a huge nested structure; the finding says what stopped PHP and the last output before it.',
+  },
+  outOfMemory: {
+    id: 'install/out-of-memory',
+    severity: 'error',
+    title: 'The install ran the PHP runtime out of memory',
+    why: 'The plugin’s install used memory beyond what PHP’s memory_limit catches (the runtime’s own memory), and PHP was stopped without an error message: on a real server the process is killed by the operating system.',
+    fix: 'Do not build huge structures in db/install.php or db/upgrade.php; process data in batches (recordsets) or in an ad-hoc task.',
+  },
+  diskQuota: {
+    id: 'install/disk-quota',
+    severity: 'error',
+    title: 'The install wrote more data than the disk quota',
+    why: 'Each PHP run may write a bounded amount into Moodle’s database, dataroot and temp folders; the plugin’s install or upgrade wrote more, so writes beyond failed with “No space left on device”. On a real site that fills the disk.',
+    fix: 'Do not write large files or tables during install or upgrade; create large data lazily, in a scheduled or ad-hoc task.',
+  },
+  outputLimit: {
+    id: 'install/output-limit',
+    severity: 'error',
+    title: 'The install printed far more output than an install should',
+    why: 'Installing a plugin prints a few kilobytes; this one printed more than the output kept per run (its start and end are kept, the middle is counted and dropped, so messages there are not checked). Moodle’s web upgrade sends all of it to the admin’s browser.',
+    fix: 'Remove the output (echo, print_r, var_dump, mtrace in loops) from db/install.php, db/upgrade.php and the code they call.',
+  },
 } as const satisfies Record<string, RuleMeta>;
+
+/** 1536 → "1.5 KiB", 2 GiB → "2 GiB". */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const shown = unit === 0 || Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return `${shown} ${units[unit]!}`;
+}
 
 export interface OutputContext {
   /** VFS path of Moodle's root, e.g. /www/moodle. */
@@ -224,4 +267,87 @@ export function failureSummary(stdout: string, stderr: string): string {
   return (
     (errors.length > 0 ? errors.slice(0, 3) : lines.slice(-3)).join(' ') || 'no output'
   ).slice(0, 600);
+}
+
+/** The last plugin Moodle's upgrade started on (`-->local_x`), for messages about a stopped run. */
+function lastComponent(stdout: string): string | undefined {
+  return [...stdout.matchAll(/^-->(\w+)\s*$/gm)].at(-1)?.[1];
+}
+
+/** The last lines a run printed, for a run that stopped without saying why. */
+function lastOutput(run: { stdout: string; stderr: string }): string | undefined {
+  const lines = `${run.stdout}\n${run.stderr}`
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('[moodle-plugin-check:'));
+  const last = lines.slice(-2).join(' ');
+  if (last === '') return undefined;
+  return last.length > 300 ? `…${last.slice(-300)}` : last;
+}
+
+/** install/disk-quota and install/output-limit for what the bounds of a run did. */
+export function findingsFromLimits(limits: PhpRunLimits, script: string): Finding[] {
+  const out: Finding[] = [];
+  if (limits.diskQuotaExceeded) {
+    out.push(
+      finding(
+        INSTALL_RULES.diskQuota,
+        `${script} tried to write more than the disk quota of ${formatBytes(limits.diskQuotaBytes)} into Moodle’s database, dataroot and temp folders (${formatBytes(limits.writtenBytes)} written); writes beyond failed with “No space left on device”.`,
+      ),
+    );
+  }
+  const dropped = limits.stdoutDroppedBytes + limits.stderrDroppedBytes;
+  if (dropped > 0) {
+    out.push(
+      finding(
+        INSTALL_RULES.outputLimit,
+        `${script} printed ${formatBytes(dropped)} of output beyond the ${formatBytes(limits.maxOutputBytes)} kept per stream (its first and last ${formatBytes(limits.maxOutputBytes / 2)}); messages in the part dropped were not checked.`,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Every finding of one upgrade.php run, however it ended: a time-out or a crash first (with the
+ * plugin it was installing and its last output), then what the bounds did, then what PHP and
+ * Moodle printed (also from a run that was stopped: a warning before the end is still a finding).
+ */
+export function findingsFromOutcome(
+  run: UpgradeOutcome,
+  ctx: OutputContext,
+  pluginHas: (rel: string) => boolean,
+  script = 'admin/cli/upgrade.php',
+): Finding[] {
+  const out: Finding[] = [];
+  if (run.ended !== 'exited') {
+    const component = lastComponent(run.stdout);
+    const during = component ? ` while installing or upgrading ${component}` : '';
+    const last = lastOutput(run);
+    const lastSaid = last ? ` Its last output: ${last}` : '';
+    if (run.ended === 'timeout') {
+      out.push({
+        ...finding(
+          INSTALL_RULES.timeout,
+          `${script} did not finish within ${Math.round(run.timeoutMs / 1000)} s and was stopped${during}.`,
+        ),
+        hint: 'Look for an endless loop in db/install.php or db/upgrade.php, or raise --timeout.',
+      });
+    } else {
+      const rule =
+        run.crash === 'out-of-memory' ? INSTALL_RULES.outOfMemory : INSTALL_RULES.crashed;
+      out.push(
+        finding(
+          rule,
+          `PHP crashed${during}: ${describeCrash(run.crash)} (${run.detail}), and ${script} was stopped.${lastSaid}`,
+        ),
+      );
+    }
+  }
+  out.push(...findingsFromLimits(run, script));
+  const exitCode = run.ended === 'exited' ? run.exitCode : 0; // a stopped run has its own finding
+  out.push(
+    ...findingsFromUpgrade({ exitCode, stdout: run.stdout, stderr: run.stderr }, ctx, pluginHas),
+  );
+  return out;
 }

@@ -13,11 +13,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createPhpRuntime,
+  PhpCrashError,
   PhpTimeoutError,
   type PhpCliResult,
+  type PhpCrashKind,
   type PhpHttpRequest,
   type PhpHttpResponse,
   type PhpMount,
+  type PhpRunLimits,
 } from '../php/runtime.js';
 import { PHP_WASM_VERSION, type PhpVersion } from '../php/runtime-package.js';
 import { branchInfo } from '../plugin/branches.js';
@@ -54,7 +57,35 @@ export interface SiteOptions {
    * (patched environment.xml, the runtime's extension list); none when undefined.
    */
   cacheDir?: string;
+  /**
+   * Bounds of every PHP run (see PhpRuntimeOptions): output kept per stream, bytes written into
+   * the site's files; the runtime's defaults (8 MiB, 2 GiB) when unset.
+   */
+  limits?: { maxOutputBytes?: number; diskQuotaBytes?: number };
 }
+
+/** Output and bounds of a PHP run that did not exit by itself. */
+export type StoppedRun = { stdout: string; stderr: string } & PhpRunLimits;
+
+/**
+ * How one run of upgrade.php ended: PHP exited (with any code), was stopped at the time limit,
+ * or crashed while it ran (the code it ran caused it, so it is the plugin's finding, not ours).
+ */
+export type UpgradeOutcome =
+  | ({ ended: 'exited' } & PhpCliResult)
+  | ({ ended: 'timeout'; timeoutMs: number } & StoppedRun)
+  | ({ ended: 'crashed'; crash: PhpCrashKind; detail: string } & StoppedRun);
+
+const stopped = (e: PhpTimeoutError | PhpCrashError): StoppedRun => ({
+  stdout: e.stdout,
+  stderr: e.stderr,
+  stdoutDroppedBytes: e.stdoutDroppedBytes,
+  stderrDroppedBytes: e.stderrDroppedBytes,
+  maxOutputBytes: e.maxOutputBytes,
+  writtenBytes: e.writtenBytes,
+  diskQuotaExceeded: e.diskQuotaExceeded,
+  diskQuotaBytes: e.diskQuotaBytes,
+});
 
 export interface PluginMount {
   /** Host folder of the plugin checkout (mounted read-only). */
@@ -205,6 +236,7 @@ export class Site {
     const runtime = await createPhpRuntime({
       phpVersion: this.options.phpVersion,
       mounts: this.mounts(),
+      ...this.options.limits,
     });
     return runtime.request(request, {
       documentRoot: this.webRootVfs,
@@ -226,6 +258,7 @@ export class Site {
     const runtime = await createPhpRuntime({
       phpVersion: this.options.phpVersion,
       mounts: this.mounts(),
+      ...this.options.limits,
     });
     return runtime.cli(['php', script, ...args], {
       cwd: path.posix.dirname(script),
@@ -356,15 +389,18 @@ export class Site {
   }
 
   /**
-   * upgrade(), with the time limit as an outcome rather than an error: the phases that install the
-   * plugin turn it into their own timeout finding.
+   * upgrade(), with the time limit and a crash of PHP as outcomes rather than errors: the phases
+   * that install the plugin turn each into findings. A runtime that does not boot still throws.
    */
-  async upgradeOrTimeout(): Promise<PhpCliResult | { timedOutAfterMs: number }> {
+  async upgradeOutcome(): Promise<UpgradeOutcome> {
     try {
-      return await this.upgrade();
+      return { ended: 'exited', ...(await this.upgrade()) };
     } catch (e) {
-      if (!(e instanceof PhpTimeoutError)) throw e;
-      return { timedOutAfterMs: e.timeoutMs };
+      if (e instanceof PhpTimeoutError)
+        return { ended: 'timeout', timeoutMs: e.timeoutMs, ...stopped(e) };
+      if (e instanceof PhpCrashError)
+        return { ended: 'crashed', crash: e.kind, detail: e.detail, ...stopped(e) };
+      throw e;
     }
   }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseXml } from '../plugin/xml.js';
 import { findingsFromUpgrade } from './install-output.js';
+import { RULE_IDS } from '../checks/index.js';
 import {
   asUpgradeFindings,
   parseUpgradeReport,
@@ -143,5 +144,27 @@ describe('upgrade output', () => {
       'upgrade/php-warning',
       'version/missing',
     ]);
+  });
+
+  it('renames the findings of a stopped or bounded run too, each to a documented rule', () => {
+    const ids = [
+      'install/timeout',
+      'install/crashed',
+      'install/out-of-memory',
+      'install/disk-quota',
+      'install/output-limit',
+    ];
+    const out = asUpgradeFindings(
+      ids.map((ruleId) => ({ ruleId, severity: 'error', message: 'm' })),
+    );
+    expect(out.map((f) => f.ruleId)).toEqual([
+      'upgrade/timeout',
+      'upgrade/crashed',
+      'upgrade/out-of-memory',
+      'upgrade/disk-quota',
+      'upgrade/output-limit',
+    ]);
+    for (const f of out) expect(RULE_IDS.has(f.ruleId)).toBe(true);
+    for (const id of ids) expect(RULE_IDS.has(id)).toBe(true);
   });
 });

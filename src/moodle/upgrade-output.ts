@@ -67,6 +67,26 @@ export const UPGRADE_RULES = {
     id: 'upgrade/debugging',
     title: 'Moodle debugging() output caused by the plugin during the upgrade',
   },
+  crashed: {
+    ...INSTALL_RULES.crashed,
+    id: 'upgrade/crashed',
+    title: 'PHP crashed while upgrading the plugin',
+  },
+  outOfMemory: {
+    ...INSTALL_RULES.outOfMemory,
+    id: 'upgrade/out-of-memory',
+    title: 'The upgrade ran the PHP runtime out of memory',
+  },
+  diskQuota: {
+    ...INSTALL_RULES.diskQuota,
+    id: 'upgrade/disk-quota',
+    title: 'The upgrade wrote more data than the disk quota',
+  },
+  outputLimit: {
+    ...INSTALL_RULES.outputLimit,
+    id: 'upgrade/output-limit',
+    title: 'The upgrade printed far more output than an upgrade should',
+  },
 } as const satisfies Record<string, RuleMeta>;
 
 const schemaRule = (id: string, title: string, fix: string): RuleMeta => ({
@@ -139,6 +159,10 @@ const BY_INSTALL_ID = new Map<string, RuleMeta>([
   [INSTALL_RULES.phpNotice.id, UPGRADE_RULES.phpNotice],
   [INSTALL_RULES.debugging.id, UPGRADE_RULES.debugging],
   [INSTALL_RULES.timeout.id, UPGRADE_RULES.timeout],
+  [INSTALL_RULES.crashed.id, UPGRADE_RULES.crashed],
+  [INSTALL_RULES.outOfMemory.id, UPGRADE_RULES.outOfMemory],
+  [INSTALL_RULES.diskQuota.id, UPGRADE_RULES.diskQuota],
+  [INSTALL_RULES.outputLimit.id, UPGRADE_RULES.outputLimit],
 ]);
 
 const DDL =

@@ -2,7 +2,9 @@
 // worker from a .ts file, and the bundle ships this file as its own entry (dist/php-worker.mjs).
 // The parent (runtime.ts) owns every policy decision; this file only applies what it is given:
 // a fresh WASM runtime, the declared mounts (read-only ones enforced in the VFS), no network, no
-// host environment, then `php.cli(argv)` with output streamed back as messages.
+// host environment, then `php.cli(argv)` with output streamed back as messages. Two bounds are
+// applied here because only here can they be applied while PHP runs: the output kept per stream
+// (the parent sizes the shared buffers) and the bytes PHP may write into files (ENOSPC beyond).
 import { EventEmitter } from 'node:events';
 import { readdirSync } from 'node:fs';
 import Module from 'node:module';
@@ -12,7 +14,9 @@ import { loadPHPRuntime, PHP, PHPRequestHandler, setPhpIniEntries } from '@php-w
 import { createSpawnHandler } from '@php-wasm/util';
 
 // Emscripten errno values (see ERRNO_CODES in the php_8_x.js loaders).
+const EACCES = 2;
 const ENOENT = 44;
+const ENOSPC = 51;
 const EROFS = 69;
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
@@ -26,15 +30,31 @@ distinguished_name = req_distinguished_name
 
 /** @typedef {{ hostPath: string, vfsPath: string, readOnly: boolean, isFile: boolean }} WorkerMount */
 /**
+ * What the parent shares with this worker (runtime.ts reads it back even after a crash or a
+ * terminate()): `control` holds BigInt64 counters at the CONTROL_* indices, `stdoutTail` and
+ * `stderrTail` the last bytes of each stream once its head is full.
+ * @typedef {{ control: SharedArrayBuffer, stdoutTail: SharedArrayBuffer, stderrTail: SharedArrayBuffer }} SharedState
+ */
+/**
  * @typedef {{
  *   loaderPath: string, processId: number, mounts: WorkerMount[], argv: string[],
- *   env: Record<string, string>, cwd: string | undefined, ini: Record<string, string>
+ *   env: Record<string, string>, cwd: string | undefined, ini: Record<string, string>,
+ *   limits: { maxOutputBytes: number, diskQuotaBytes: number }, shared: SharedState
  * }} WorkerInput
  */
 
-/** @param {unknown} message */
-function post(message) {
-  parentPort?.postMessage(message);
+// Indices into SharedState.control; runtime.ts has the same list.
+const CONTROL_STDOUT_BYTES = 0;
+const CONTROL_STDERR_BYTES = 1;
+const CONTROL_WRITTEN_BYTES = 2;
+const CONTROL_QUOTA_REFUSED = 3;
+
+/**
+ * @param {unknown} message
+ * @param {ArrayBuffer[]} [transfer]
+ */
+function post(message, transfer) {
+  parentPort?.postMessage(message, transfer);
 }
 
 /**
@@ -42,8 +62,11 @@ function post(message) {
  * WebSocket class: on Node it calls `require('ws')` and then `Module.websocket.decorator`.
  * @php-wasm/node's loadNodeRuntime() starts a local WebSocket-to-TCP proxy for it; we do not.
  * Throwing from the constructor is not an option: the asyncify connect() path does not catch it
- * and the worker dies. So the socket is created and fails on the next tick, and PHP sees
- * "Connection refused" (curl, file_get_contents) or a dead stream (fsockopen).
+ * and the worker dies. So the socket is created closed and fails on the next tick, and PHP sees
+ * "Connection refused" (curl, file_get_contents, fsockopen). Closed from the start matters where
+ * WebAssembly.Suspending exists (Node 24): php-wasm's blocking connect() then waits for the socket
+ * with Asyncify.handleSleep, which traps ("unreachable") in this asyncify build unless the answer
+ * is known at once.
  */
 class NoNetworkWebSocket extends EventEmitter {
   static CONNECTING = 0;
@@ -55,14 +78,13 @@ class NoNetworkWebSocket extends EventEmitter {
   CLOSING = 2;
   CLOSED = 3;
   binaryType = 'arraybuffer';
-  readyState = 0;
+  readyState = 3;
 
   /** @param {string} url */
   constructor(url) {
     super();
     this.url = url;
     setImmediate(() => {
-      this.readyState = 3;
       this.emit('error', new Error('network access is disabled'));
       this.emit('close');
     });
@@ -72,10 +94,35 @@ class NoNetworkWebSocket extends EventEmitter {
     throw new Error('network access is disabled');
   }
 
+  // php-wasm's blocking connect() (stream_socket_client()) listens the DOM way.
+  addEventListener(/** @type {string} */ type, /** @type {(...a: any[]) => void} */ listener) {
+    this.on(type, listener);
+  }
+
+  removeEventListener(/** @type {string} */ type, /** @type {(...a: any[]) => void} */ listener) {
+    this.off(type, listener);
+  }
+
   close() {
     this.readyState = 3;
   }
 }
+
+/**
+ * Emscripten's SOCKFS turns listen() (stream_socket_server(), a bound UDP socket) into a host
+ * WebSocket server from `require('ws').Server`: a real host port. Refused like a syscall instead:
+ * an object named ErrnoError is what the syscall wrappers turn into `-errno`, so PHP gets a normal
+ * failure (stream_socket_server(): "Unable to connect") and no port is ever opened.
+ */
+class NoListenServer {
+  constructor() {
+    throw Object.assign(new Error('listening for connections is disabled'), {
+      name: 'ErrnoError',
+      errno: EACCES,
+    });
+  }
+}
+NoNetworkWebSocket.Server = NoListenServer;
 
 // The `ws` package is not installed beside a downloaded runtime package (and must not be used
 // anyway); answer the loader's require('ws') with the refusing class. Worker-local patch.
@@ -170,7 +217,10 @@ function memoiseReadOnlyPaths(FS, missing) {
   /** @type {Map<string, { path: string, node: any } | typeof missing>[]} */
   const memos = [new Map(), new Map(), new Map(), new Map()];
   let size = 0;
+  let chars = 0;
   const MAX_ENTRIES = 500_000;
+  // Keys are whole paths: PHP can make them 4 KB long each, which would fill the worker's heap.
+  const MAX_CHARS = 64 * 1024 * 1024;
   const originalLookupPath = FS.lookupPath;
   FS.lookupPath = function (path, opts = {}) {
     if (typeof path !== 'string' || path[0] !== '/' || opts.parent || opts.noent_okay)
@@ -179,18 +229,20 @@ function memoiseReadOnlyPaths(FS, missing) {
     const hit = memo.get(path);
     if (hit === missing) throw missing;
     if (hit !== undefined) return { path: hit.path, node: hit.node };
-    if (size >= MAX_ENTRIES) forget();
+    if (size >= MAX_ENTRIES || chars >= MAX_CHARS) forget();
     try {
       const result = originalLookupPath.call(this, path, opts);
       if (result.node?.mount?.opts?.readOnly) {
         memo.set(path, result);
         size++;
+        chars += path.length;
       }
       return result;
     } catch (e) {
       if (e === missing) {
         memo.set(path, missing);
         size++;
+        chars += path.length;
       }
       throw e;
     }
@@ -198,6 +250,7 @@ function memoiseReadOnlyPaths(FS, missing) {
   function forget() {
     for (const memo of memos) memo.clear();
     size = 0;
+    chars = 0;
   }
   /** Regular files never lie on the way to another path, so removing or moving one is harmless. */
   const isRegularFile = (path) => {
@@ -224,11 +277,113 @@ function memoiseReadOnlyPaths(FS, missing) {
 }
 
 /**
- * @param {ReadableStream<Uint8Array>} stream
- * @param {'stdout' | 'stderr'} type
+ * Bytes one run may write into files: every writable NODEFS mount (the site's database and
+ * dataroot) and the in-memory filesystem (/tmp, which is host memory). Counted in the two write
+ * operations, from arm() on (our own setup writes are not PHP's); a write that would pass the
+ * quota fails with ENOSPC, which PHP reports as a normal write error. Bytes written, not bytes
+ * kept: rewriting a file counts again, deleting one gives nothing back.
+ * @param {any} FS
+ * @param {number} quota
+ * @param {BigInt64Array} control
  */
-async function pump(stream, type) {
-  for await (const chunk of stream) post({ type, chunk });
+function enforceDiskQuota(FS, quota, control) {
+  let written = 0;
+  let armed = false;
+  const count = (length) => {
+    if (!armed) return;
+    if (written + length > quota) {
+      Atomics.add(control, CONTROL_QUOTA_REFUSED, 1n);
+      throw new FS.ErrnoError(ENOSPC);
+    }
+    written += length;
+    Atomics.store(control, CONTROL_WRITTEN_BYTES, BigInt(written));
+  };
+  const { NODEFS, MEMFS } = FS.filesystems;
+  for (const ops of [NODEFS.stream_ops, MEMFS.stream_ops]) {
+    const original = ops.write;
+    // msync() writes through this same operation, so mapped writes are counted once.
+    ops.write = function (stream, buffer, offset, length, position, canOwn) {
+      count(length);
+      return original.call(this, stream, buffer, offset, length, position, canOwn);
+    };
+  }
+  // MEMFS files got a copy of its operations when the filesystem was set up.
+  if (MEMFS.ops_table?.file?.stream) MEMFS.ops_table.file.stream.write = MEMFS.stream_ops.write;
+  return {
+    arm() {
+      armed = true;
+    },
+  };
+}
+
+/**
+ * One output stream, bounded: the first `limit - tail.length` bytes go to `forward` as they come,
+ * later bytes overwrite a ring in the shared `tail` (so the last ones survive a crash or a
+ * terminate()), and the stream's total is kept in `control[index]`; the parent works out the tail
+ * and what was dropped from the total alone. Chunks are views into WASM memory: copied or lost.
+ * @param {number} limit
+ * @param {Uint8Array} tail
+ * @param {BigInt64Array} control
+ * @param {number} index
+ * @param {(chunk: Uint8Array) => void} forward
+ */
+function boundedOutput(limit, tail, control, index, forward) {
+  const headLimit = Math.max(0, limit - tail.length);
+  const ring = tail.length;
+  let total = 0;
+  return (/** @type {Uint8Array} */ chunk) => {
+    let rest = chunk;
+    if (total < headLimit) {
+      const take = Math.min(rest.length, headLimit - total);
+      if (take > 0) forward(rest.slice(0, take));
+      total += take;
+      rest = rest.subarray(take);
+    }
+    if (rest.length > 0 && ring > 0) {
+      // Byte n after the head lives at ring[n % ring]; only the last `ring` bytes can survive.
+      const from = rest.length > ring ? rest.subarray(rest.length - ring) : rest;
+      const start = (total - headLimit + rest.length - from.length) % ring;
+      const first = Math.min(from.length, ring - start);
+      tail.set(from.subarray(0, first), start);
+      if (first < from.length) tail.set(from.subarray(first), 0);
+    }
+    total += rest.length;
+    Atomics.store(control, index, BigInt(total));
+  };
+}
+
+/**
+ * Routes php-wasm's output callbacks through boundedOutput(). php-wasm assigns Module.onStdout and
+ * Module.onStderr before every run; accessors keep our bound in front of whatever it assigns.
+ * A CLI run posts its kept head straight to the parent (live, and nothing piles up in php-wasm's
+ * streams while PHP runs without yielding); a web request hands it to php-wasm, which builds the
+ * response body and error text from it, and keeps no tail (a body with a hole is no body).
+ * @param {any} module the Emscripten module
+ * @param {WorkerInput} input
+ * @param {boolean} cli
+ */
+function boundOutput(module, input, cli) {
+  const control = new BigInt64Array(input.shared.control);
+  for (const [type, index, tailBuffer] of /** @type {const} */ ([
+    ['stdout', CONTROL_STDOUT_BYTES, input.shared.stdoutTail],
+    ['stderr', CONTROL_STDERR_BYTES, input.shared.stderrTail],
+  ])) {
+    const property = type === 'stdout' ? 'onStdout' : 'onStderr';
+    /** @type {((chunk: Uint8Array) => void) | undefined} */
+    let phpWasmListener;
+    const forward = cli
+      ? (/** @type {Uint8Array} */ chunk) => post({ type, chunk }, [chunk.buffer])
+      : (/** @type {Uint8Array} */ chunk) => phpWasmListener?.(chunk);
+    const tail = cli ? new Uint8Array(tailBuffer) : new Uint8Array(0);
+    const bounded = boundedOutput(input.limits.maxOutputBytes, tail, control, index, forward);
+    Object.defineProperty(module, property, {
+      configurable: true,
+      get: () => bounded,
+      set: (listener) => {
+        phpWasmListener = listener;
+      },
+    });
+  }
 }
 
 /** @param {WorkerInput} input */
@@ -240,7 +395,7 @@ async function main(input) {
     processId: input.processId,
     // `_` would otherwise carry the host path of the Node entry script into PHP's environment.
     thisProgram: '/usr/local/bin/php',
-    websocket: { decorator: () => NoNetworkWebSocket },
+    websocket: { decorator: () => NoNetworkWebSocket, serverDecorator: () => NoListenServer },
     // No host environment: Emscripten's synthetic defaults (HOME=/home/web_user, ...) plus `env`.
     ENV: {},
     onRuntimeInitialized(module) {
@@ -261,6 +416,12 @@ async function main(input) {
   const FS = emscripten.FS;
   enforceReadOnlyMounts(FS);
   cacheReadOnlyLookups(FS);
+  const quota = enforceDiskQuota(
+    FS,
+    input.limits.diskQuotaBytes,
+    new BigInt64Array(input.shared.control),
+  );
+  boundOutput(emscripten, input, !input.request);
   // The WASM OpenSSL was built with OPENSSLDIR=/root/install/ssl and ships no openssl.cnf, so
   // openssl_pkey_new()/openssl_csr_new() fail with "fopen: No such file or directory" (Moodle's
   // LTI key generation warns at install). A minimal config at the compiled-in path fixes them.
@@ -288,13 +449,14 @@ async function main(input) {
   if (input.cwd !== undefined) php.chdir(input.cwd);
 
   if (input.request) {
-    await serveRequest(php, input.request);
+    await serveRequest(php, input.request, quota);
     return;
   }
 
   post({ type: 'started' });
+  quota.arm();
+  // Output reaches the parent through boundOutput(); php-wasm's own streams stay empty.
   const response = await php.cli(input.argv, { env: input.env });
-  await Promise.all([pump(response.stdout, 'stdout'), pump(response.stderr, 'stderr')]);
   const exitCode = await response.exitCode;
   post({ type: 'exit', exitCode });
 }
@@ -306,8 +468,9 @@ async function main(input) {
  * @param {PHP} php
  * @param {{ method: string, url: string, headers: Record<string, string>, body?: Uint8Array,
  *   documentRoot: string, absoluteUrl: string, pathAliases: { urlPrefix: string, fsPath: string }[] }} request
+ * @param {{ arm(): void }} quota
  */
-async function serveRequest(php, request) {
+async function serveRequest(php, request, quota) {
   const handler = new PHPRequestHandler({
     php,
     documentRoot: request.documentRoot,
@@ -319,6 +482,7 @@ async function serveRequest(php, request) {
   const script = resolveScript(php, request);
   if (script) php.chdir(script.slice(0, script.lastIndexOf('/')) || '/');
   post({ type: 'started' });
+  quota.arm();
   const response = await handler.request({
     method: /** @type {any} */ (request.method),
     url: request.url,
@@ -366,6 +530,8 @@ main(/** @type {WorkerInput} */ (workerData)).catch((error) => {
   }
   post({
     type: 'error',
+    // RangeError (the engine's stack), RuntimeError (a WebAssembly trap or abort), ...
+    name: error instanceof Error ? error.name : typeof error,
     message: error instanceof Error ? error.message : String(error),
     stack: error instanceof Error ? error.stack : undefined,
   });

@@ -6,11 +6,37 @@ import { realpathSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
+  classifyCrash,
+  DEFAULT_DISK_QUOTA_BYTES,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_WORKER_HEAP_MB,
+  describeCrash,
+  PhpCrashError,
+  PhpRuntimeError,
+  PhpTimeoutError,
+  RunOutput,
+  RUNTIME_INI,
+  type PhpCrashKind,
+  type PhpRunLimits,
+} from './runtime-limits.js';
+import {
   resolveRuntimePackage,
   type PhpVersion,
   type RuntimePackage,
   type RuntimePackageOptions,
 } from './runtime-package.js';
+
+export {
+  DEFAULT_DISK_QUOTA_BYTES,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_WORKER_HEAP_MB,
+  describeCrash,
+  PhpCrashError,
+  PhpRuntimeError,
+  PhpTimeoutError,
+  type PhpCrashKind,
+  type PhpRunLimits,
+};
 
 export interface PhpMount {
   /** Host file or directory; must exist. */
@@ -32,11 +58,16 @@ export interface PhpCliOptions {
   memoryLimit?: string;
   /** Extra php.ini entries for this invocation. */
   ini?: Record<string, string>;
+  /**
+   * Streamed output: every byte that is kept, so the chunks add up to the result's stdout
+   * (stderr): the head as PHP prints it, then, when the run ends, the dropped-bytes line and the
+   * tail (see PhpRuntimeOptions.maxOutputBytes).
+   */
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
 }
 
-export interface PhpCliResult {
+export interface PhpCliResult extends PhpRunLimits {
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -75,7 +106,7 @@ export interface PhpHttpOptions extends Omit<PhpCliOptions, 'cwd' | 'env'> {
   pathAliases?: { urlPrefix: string; fsPath: string }[];
 }
 
-export interface PhpHttpResponse {
+export interface PhpHttpResponse extends PhpRunLimits {
   status: number;
   /** Lower-case header names, each with all its values (Set-Cookie may repeat). */
   headers: Record<string, string[]>;
@@ -100,30 +131,19 @@ export interface PhpRuntimeOptions {
   resolvedPackage?: RuntimePackage;
   /** Where php-worker.mjs lives; defaults to beside this module (src/php or dist/). */
   workerUrl?: URL;
-}
-
-export class PhpTimeoutError extends Error {
-  override readonly name = 'PhpTimeoutError';
-  constructor(
-    readonly timeoutMs: number,
-    readonly argv: readonly string[],
-    readonly stdout: string,
-    readonly stderr: string,
-  ) {
-    super(`PHP did not finish within ${timeoutMs} ms and was stopped: ${argv.join(' ')}`);
-  }
-}
-
-/** php-wasm failed (crash, missing mount, runtime load error) rather than PHP exiting non-zero. */
-export class PhpRuntimeError extends Error {
-  override readonly name = 'PhpRuntimeError';
-  constructor(
-    message: string,
-    readonly stdout = '',
-    readonly stderr = '',
-  ) {
-    super(message);
-  }
+  /**
+   * Output kept per stream (stdout, stderr) and run: the first half and the last half; what lies
+   * between is counted (`stdoutDroppedBytes`) and replaced by one line saying so. A web request
+   * keeps the first maxOutputBytes of its body. Default DEFAULT_MAX_OUTPUT_BYTES (8 MiB).
+   */
+  maxOutputBytes?: number;
+  /**
+   * Bytes one run may write into files (writable mounts and the in-memory /tmp); a write beyond
+   * fails with ENOSPC inside PHP and the result says `diskQuotaExceeded`. Default 2 GiB.
+   */
+  diskQuotaBytes?: number;
+  /** JavaScript heap of each run's worker, in MB (WASM memory is not on it). Default 1024. */
+  workerHeapMb?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -138,8 +158,13 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
     options.resolvedPackage ??
     (await resolveRuntimePackage(options.phpVersion, options.runtimePackage));
   const workerUrl = options.workerUrl ?? new URL('./php-worker.mjs', import.meta.url);
-  const baseIni = options.ini ?? {};
+  const baseIni = { ...RUNTIME_INI, ...options.ini };
   const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const limits: WorkerLimits = {
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    diskQuotaBytes: options.diskQuotaBytes ?? DEFAULT_DISK_QUOTA_BYTES,
+    workerHeapMb: options.workerHeapMb ?? DEFAULT_WORKER_HEAP_MB,
+  };
   let nextProcessId = 1;
 
   return {
@@ -151,7 +176,7 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
       }
       const ini = { ...baseIni, ...cliOptions.ini };
       if (cliOptions.memoryLimit !== undefined) ini.memory_limit = cliOptions.memoryLimit;
-      return runInWorker(workerUrl, {
+      return runInWorker(workerUrl, limits, {
         input: {
           loaderPath: pkg.loaderPath,
           processId: nextProcessId++,
@@ -169,7 +194,7 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
     async request(request, httpOptions) {
       const ini = { ...baseIni, ...httpOptions.ini };
       if (httpOptions.memoryLimit !== undefined) ini.memory_limit = httpOptions.memoryLimit;
-      const result = await runInWorker(workerUrl, {
+      const result = await runInWorker(workerUrl, limits, {
         input: {
           loaderPath: pkg.loaderPath,
           processId: nextProcessId++,
@@ -206,6 +231,12 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
         text: Buffer.from(response.body).toString('utf8'),
         durationMs: result.durationMs,
         bootMs: result.bootMs,
+        stdoutDroppedBytes: result.stdoutDroppedBytes,
+        stderrDroppedBytes: result.stderrDroppedBytes,
+        maxOutputBytes: result.maxOutputBytes,
+        writtenBytes: result.writtenBytes,
+        diskQuotaExceeded: result.diskQuotaExceeded,
+        diskQuotaBytes: result.diskQuotaBytes,
       };
     },
   };
@@ -221,6 +252,12 @@ interface WorkerResponse {
 
 interface WorkerMount extends PhpMount {
   isFile: boolean;
+}
+
+interface WorkerLimits {
+  maxOutputBytes: number;
+  diskQuotaBytes: number;
+  workerHeapMb: number;
 }
 
 function validateMount(mount: PhpMount): WorkerMount {
@@ -257,7 +294,7 @@ type WorkerMessage =
   | { type: 'stdout' | 'stderr'; chunk: Uint8Array }
   | { type: 'exit'; exitCode: number }
   | ({ type: 'response' } & WorkerResponse)
-  | { type: 'error'; message: string; stack?: string };
+  | { type: 'error'; name?: string; message: string; stack?: string };
 
 interface WorkerRun {
   input: {
@@ -285,74 +322,117 @@ interface WorkerRun {
 
 function runInWorker(
   workerUrl: URL,
+  limits: WorkerLimits,
   run: WorkerRun,
 ): Promise<PhpCliResult & { response?: WorkerResponse }> {
   const started = performance.now();
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
+  const output = new RunOutput({
+    maxOutputBytes: limits.maxOutputBytes,
+    diskQuotaBytes: limits.diskQuotaBytes,
+    mode: run.input.request === undefined ? 'cli' : 'request',
+    onStdout: run.onStdout,
+    onStderr: run.onStderr,
+  });
   // Output of the worker's own console (php-wasm's logger), kept for error messages only.
   const diagnostics: Buffer[] = [];
-  const text = (chunks: Buffer[]): string => Buffer.concat(chunks).toString('utf8');
+  let diagnosticBytes = 0;
+  const diagnosticText = (): string => Buffer.concat(diagnostics).toString('utf8').trim();
 
   return new Promise<PhpCliResult & { response?: WorkerResponse }>((resolve, reject) => {
     const worker = new Worker(workerUrl, {
-      workerData: run.input,
+      workerData: {
+        ...run.input,
+        limits: { maxOutputBytes: limits.maxOutputBytes, diskQuotaBytes: limits.diskQuotaBytes },
+        shared: output.shared,
+      },
       // The worker gets an empty process.env: nothing of the host environment reaches php-wasm.
       env: {},
       stdout: true,
       stderr: true,
+      // Out of heap, V8 then ends this worker with ERR_WORKER_OUT_OF_MEMORY, not the process.
+      resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMb },
     });
-    worker.stdout.on('data', (chunk: Buffer) => diagnostics.push(chunk));
-    worker.stderr.on('data', (chunk: Buffer) => diagnostics.push(chunk));
+    const keepDiagnostic = (chunk: Buffer): void => {
+      if (diagnosticBytes > 64 * 1024) return; // php-wasm logs an abort once; never a flood
+      diagnostics.push(chunk);
+      diagnosticBytes += chunk.byteLength;
+    };
+    worker.stdout.on('data', keepDiagnostic);
+    worker.stderr.on('data', keepDiagnostic);
     let bootMs = 0;
+    let phpStarted = false;
     let settled = false;
+    // The shared output and counters are read once the worker has stopped writing them.
     const settle = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      outcome();
       // terminate() is the only reliable stop for WASM stuck in a loop; harmless after exit.
-      void worker.terminate();
+      worker.terminate().then(outcome, outcome);
     };
     const timer = setTimeout(() => {
       settle(() => {
-        reject(new PhpTimeoutError(run.timeoutMs, run.input.argv, text(stdout), text(stderr)));
+        const { stdout, stderr, limits: used } = output.finish();
+        reject(new PhpTimeoutError(run.timeoutMs, run.input.argv, stdout, stderr, used));
       });
     }, run.timeoutMs);
+    /** A failure after PHP started is a crash of the code it ran; before, one of the runtime. */
+    const fail = (name: string, message: string, code?: string): void => {
+      settle(() => {
+        const { stdout, stderr, limits: used } = output.finish();
+        const detail = diagnosticText();
+        if (!phpStarted) {
+          reject(
+            new PhpRuntimeError(
+              `php-wasm failed: ${message}${detail ? `\n${detail}` : ''}`,
+              stdout,
+              stderr,
+              used,
+            ),
+          );
+          return;
+        }
+        const kind = classifyCrash(name, message, code);
+        reject(
+          new PhpCrashError(kind, `${name}: ${message}`, run.input.argv, stdout, stderr, used),
+        );
+      });
+    };
 
     worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'started':
           bootMs = performance.now() - started;
+          phpStarted = true;
           break;
         case 'stdout':
-        case 'stderr': {
-          const chunk = Buffer.from(message.chunk);
-          (message.type === 'stdout' ? stdout : stderr).push(chunk);
-          const listener = message.type === 'stdout' ? run.onStdout : run.onStderr;
-          listener?.(chunk.toString('utf8'));
+        case 'stderr':
+          output.push(message.type, message.chunk);
           break;
-        }
         case 'exit':
           settle(() => {
+            const { stdout, stderr, limits: used } = output.finish();
             resolve({
               exitCode: message.exitCode,
-              stdout: text(stdout),
-              stderr: text(stderr),
+              stdout,
+              stderr,
               durationMs: performance.now() - started,
               bootMs,
+              ...used,
             });
           });
           break;
         case 'response':
           settle(() => {
             const { status, headers, body, errors } = message;
+            const { stdout, stderr, limits: used } = output.finish();
             resolve({
               exitCode: message.exitCode,
-              stdout: text(stdout),
-              stderr: text(stderr),
+              stdout,
+              stderr,
               durationMs: performance.now() - started,
               bootMs,
+              ...used,
               response: {
                 status,
                 headers,
@@ -364,36 +444,15 @@ function runInWorker(
           });
           break;
         case 'error':
-          settle(() => {
-            const detail = text(diagnostics).trim();
-            reject(
-              new PhpRuntimeError(
-                `php-wasm failed: ${message.message}${detail ? `\n${detail}` : ''}`,
-                text(stdout),
-                text(stderr),
-              ),
-            );
-          });
+          fail(message.name ?? 'Error', message.message);
           break;
       }
     });
-    worker.on('error', (error) => {
-      settle(() => {
-        reject(
-          new PhpRuntimeError(`PHP worker crashed: ${error.message}`, text(stdout), text(stderr)),
-        );
-      });
+    worker.on('error', (error: Error & { code?: string }) => {
+      fail(error.name, error.message, error.code);
     });
     worker.on('exit', (code) => {
-      settle(() => {
-        reject(
-          new PhpRuntimeError(
-            `PHP worker exited (code ${code}) before PHP finished\n${text(diagnostics)}`.trim(),
-            text(stdout),
-            text(stderr),
-          ),
-        );
-      });
+      fail('WorkerExit', `the PHP worker exited (code ${code}) before PHP finished`, 'WORKER_EXIT');
     });
   });
 }

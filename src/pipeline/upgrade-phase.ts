@@ -6,9 +6,10 @@ import { allPlugins } from '../checks/run.js';
 import type { Finding } from '../core/finding.js';
 import { UserError } from '../core/errors.js';
 import { cacheRoot } from '../moodle/cache-dir.js';
-import { failureSummary, findingsFromUpgrade } from '../moodle/install-output.js';
+import { failureSummary, findingsFromOutcome } from '../moodle/install-output.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
-import { Site, VFS } from '../moodle/site.js';
+import { Site, VFS, type UpgradeOutcome } from '../moodle/site.js';
+import { describeCrash } from '../php/runtime-limits.js';
 import type { UpgradeSource } from '../moodle/upgrade-source.js';
 import {
   asUpgradeFindings,
@@ -33,6 +34,8 @@ export interface UpgradePhaseContext {
   freshSite: Site | undefined;
   installPath: string;
   timeoutMs: number;
+  /** Bounds of each PHP run on the second site, as on the first. */
+  limits?: Site['options']['limits'];
   provision: (site: Site, resolved: ResolvedMoodle) => Promise<string>;
   phpFor: (branch: number) => Site['options']['phpVersion'];
   /**
@@ -189,6 +192,7 @@ export async function runUpgradePhase(
       workDir,
       timeoutMs: ctx.timeoutMs,
       cacheDir: path.join(cacheRoot(), 'sites'),
+      ...(ctx.limits ? { limits: ctx.limits } : {}),
     });
     await ctx.provision(site, moodle);
     site.setPlugin({ dir: old.root, installPath: ctx.installPath });
@@ -196,11 +200,11 @@ export async function runUpgradePhase(
       `upgrade-path: installing ${source.label} (${from ?? '?'}) on Moodle ${moodle.tree.release}`,
     );
     let start = performance.now();
-    const first = await site.upgrade();
+    const first = await site.upgradeOutcome();
     summary.durationMs.oldInstall = Math.round(performance.now() - start);
-    if (first.exitCode !== 0) {
+    if (first.ended !== 'exited' || first.exitCode !== 0) {
       phase.status = 'skipped';
-      phase.detail = `the old version (${from ?? '?'}) did not install on Moodle ${moodle.tree.release}, so its upgrade cannot be tested: ${failureSummary(first.stdout, first.stderr)}`;
+      phase.detail = `the old version (${from ?? '?'}) did not install on Moodle ${moodle.tree.release}, so its upgrade cannot be tested: ${whyNotInstalled(first)}`;
       return summary;
     }
     const before = await report(site, allPlugins(old), 0, ctx.installPath);
@@ -210,22 +214,12 @@ export async function runUpgradePhase(
     site.setPlugin({ dir: plugin.root, installPath: ctx.installPath });
     ctx.log?.(`upgrade-path: upgrading ${plugin.component ?? ''} to ${to ?? '?'}`);
     start = performance.now();
-    const run = await site.upgradeOrTimeout();
+    const outcome = await site.upgradeOutcome();
     summary.durationMs.upgrade = Math.round(performance.now() - start);
-    if ('timedOutAfterMs' in run) {
-      findings.push({
-        ruleId: UPGRADE_RULES.timeout.id,
-        severity: 'error',
-        message: `Upgrading from ${from ?? '?'} to ${to ?? '?'} did not finish within ${Math.round(run.timedOutAfterMs / 1000)} s and was stopped.`,
-      });
-      phase.status = 'failed';
-      phase.detail = 'timed out';
-      return summary;
-    }
     const prefix = moodle.tree.layout === 'public' ? 'public/' : '';
     const found = asUpgradeFindings(
-      findingsFromUpgrade(
-        run,
+      findingsFromOutcome(
+        outcome,
         {
           moodleRoot: VFS.moodle,
           pluginPath: `${prefix}${ctx.installPath}`,
@@ -233,8 +227,23 @@ export async function runUpgradePhase(
         },
         (rel) => plugin.has(rel),
       ),
+    ).map((f) =>
+      f.ruleId === UPGRADE_RULES.timeout.id && outcome.ended === 'timeout'
+        ? {
+            ...f,
+            message: `Upgrading from ${from ?? '?'} to ${to ?? '?'} did not finish within ${Math.round(outcome.timeoutMs / 1000)} s and was stopped.`,
+          }
+        : f,
     );
     findings.push(...found);
+    if (outcome.ended !== 'exited') {
+      // A stopped upgrade leaves nothing to compare: its findings say why.
+      phase.status = 'failed';
+      phase.detail =
+        outcome.ended === 'timeout' ? 'timed out' : `PHP crashed: ${describeCrash(outcome.crash)}`;
+      return summary;
+    }
+    const run = outcome;
     const after = await report(site, plugins, before.maxlogid, ctx.installPath);
     const times = savepointTimes(run.stdout);
     for (const p of plugins)
@@ -274,6 +283,14 @@ export async function runUpgradePhase(
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** Why an install of the old version did not complete, in a phase detail. */
+function whyNotInstalled(run: UpgradeOutcome): string {
+  if (run.ended === 'timeout')
+    return `it did not finish within ${Math.round(run.timeoutMs / 1000)} s`;
+  if (run.ended === 'crashed') return `PHP crashed: ${describeCrash(run.crash)} (${run.detail})`;
+  return failureSummary(run.stdout, run.stderr);
 }
 
 /** The steps of one component's db/upgrade.php between its old and new version, and what ran. */
