@@ -178,6 +178,7 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
     async () => {
       const ear = await listener();
       const dir = hostilePlugin(canaries(), { port: ear.port });
+      const out = mkdtempSync(path.join(tmpdir(), 'mpc-report-'));
       // Warm the site first, so the cached snapshot exists before we take its digest.
       await runCli('check', path.join(FIXTURES, 'leak'), '--moodle', moodle, '--offline');
       const before = {
@@ -188,7 +189,7 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
       try {
         const outputs: string[] = [];
         // One run gives the text report (stdout) and the JSON (-o); one more the annotations.
-        const file = path.join(path.dirname(dir), 'report.json');
+        const file = path.join(out, 'report.json');
         const r = await runCli(
           'check',
           dir,
@@ -234,6 +235,7 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
       } finally {
         await ear.close();
         rmSync(path.dirname(dir), { recursive: true, force: true });
+        rmSync(out, { recursive: true, force: true });
       }
     },
   );
@@ -259,9 +261,10 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
     { timeout: 5 * 60_000 },
     async (name, reason) => {
       const dir = hostilePlugin(canaries(), { names: false });
+      const out = mkdtempSync(path.join(tmpdir(), 'mpc-report-'));
       const before = digest(path.dirname(dir));
       try {
-        const file = path.join(path.dirname(dir), 'report.json');
+        const file = path.join(out, 'report.json');
         const r = await runCli(
           'check',
           dir,
@@ -291,6 +294,7 @@ describe.skipIf(branch === undefined)('hostile plugins and blueprints on a real 
           expect(existsSync(path.join('/tmp', planted))).toBe(false);
       } finally {
         rmSync(path.dirname(dir), { recursive: true, force: true });
+        rmSync(out, { recursive: true, force: true });
       }
     },
   );

@@ -289,3 +289,34 @@ describe('SiteFiles', () => {
     expect(injected).toEqual([]);
   });
 });
+
+describe('runBlueprint: the run bounds its url resources', () => {
+  it('a server trickling bytes is stopped at the deadline the run passes down', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '1000000' });
+      const timer = setInterval(() => res.write('x'), 50);
+      res.on('close', () => {
+        clearInterval(timer);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/slow.zip`;
+    try {
+      const started = Date.now();
+      const r = await runBlueprint(
+        loaded([{ step: 'writeFile', path: '/persist/x', data: { url } }]),
+        new FakeSite(),
+        { deadlineMs: 600 },
+      );
+      expect(statuses(r)).toEqual(['failed']);
+      expect(r.steps[0]?.error).toMatch(
+        /download deadline of 600 ms passed \(\d+ of 1000000 bytes received\)/,
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});

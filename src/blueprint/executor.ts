@@ -15,6 +15,8 @@ export interface RunOptions {
   onStep?: (result: StepResult) => void;
   /** Per-attempt timeout for url resources. */
   fetchTimeoutMs?: number;
+  /** All attempts of one url resource end within this long (default DEFAULT_RESOURCE_DEADLINE_MS). */
+  deadlineMs?: number;
   /** Overrides resource resolution (tests). */
   resolve?: (ref: ResourceRef, field: string) => Promise<Uint8Array>;
 }
@@ -49,6 +51,7 @@ export async function runBlueprint(
     ...(loaded.baseDir !== undefined ? { baseDir: loaded.baseDir } : {}),
     readVfs: (p) => Promise.resolve(site.files.read(p, p)),
     ...(options.fetchTimeoutMs !== undefined ? { fetchTimeoutMs: options.fetchTimeoutMs } : {}),
+    ...(options.deadlineMs !== undefined ? { http: { deadlineMs: options.deadlineMs } } : {}),
   };
   const resolve =
     options.resolve ??

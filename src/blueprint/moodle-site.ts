@@ -2,7 +2,8 @@
 // (arguments in a JSON file under /mpc-run, never spliced into PHP code), HTTP through the
 // runtime's request(), filesystem steps on the host through SiteFiles.
 import path from 'node:path';
-import { failureSummary } from '../moodle/install-output.js';
+import { failureSummary, formatBytes } from '../moodle/install-output.js';
+import type { PhpRunLimits } from '../php/runtime-limits.js';
 import { VFS, type Site } from '../moodle/site.js';
 import type {
   BlueprintSite,
@@ -46,13 +47,13 @@ export class MoodleBlueprintSite implements BlueprintSite {
   async runOps(ops: readonly MoodleOp[]): Promise<OpsRun> {
     const input = this.site.writeRunFile(`ops-${++this.calls}.json`, JSON.stringify({ ops }));
     const started = performance.now();
-    const r = await this.site.cli(`${VFS.ours}/blueprint/ops.php`, [input]);
+    const r = withinQuota(await this.site.cli(`${VFS.ours}/blueprint/ops.php`, [input]));
     return parseOpsOutput(r.stdout, r.stderr, r.exitCode, performance.now() - started);
   }
 
   async runPhp(code: string): Promise<PhpResult> {
     const file = this.site.writeRunFile(`code-${++this.calls}.php`, code);
-    const r = await this.site.cli(file, []);
+    const r = withinQuota(await this.site.cli(file, []));
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -90,6 +91,18 @@ export class MoodleBlueprintSite implements BlueprintSite {
       message: failureSummary(r.stdout, r.stderr),
     };
   }
+}
+
+/**
+ * A step whose PHP hit the disk quota failed, whatever PHP made of its failed writes (Moodle
+ * often carries on): the step says so, with the quota.
+ */
+function withinQuota<T extends PhpRunLimits>(r: T): T {
+  if (r.diskQuotaExceeded)
+    throw new Error(
+      `PHP tried to write more than the disk quota of ${formatBytes(r.diskQuotaBytes)} (${formatBytes(r.writtenBytes)} written); writes beyond it failed with “No space left on device”.`,
+    );
+  return r;
 }
 
 /** Reads ops.php's protocol lines; Moodle's own output between them goes to that op's output. */

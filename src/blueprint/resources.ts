@@ -28,6 +28,11 @@ export interface ResourceContext {
 export const DEFAULT_MAX_RESOURCE_BYTES = 256 * 1024 * 1024;
 /** One url resource, every attempt included, within this long (ctx.http.deadlineMs overrides). */
 export const DEFAULT_RESOURCE_DEADLINE_MS = 5 * 60_000;
+
+/** A run's url resources are bounded by the run's own time limit too (`--timeout`). */
+export function resourceDeadlineMs(timeoutMs: number | undefined): number {
+  return Math.min(DEFAULT_RESOURCE_DEADLINE_MS, timeoutMs ?? Infinity);
+}
 const KINDS = ['url', 'base64', 'data-url', 'bundled', 'vfs', 'literal'] as const;
 
 /** Downloads are shared between steps of one run (a plugin ZIP used twice is fetched once). */

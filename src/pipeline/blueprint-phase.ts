@@ -1,6 +1,7 @@
 // The `blueprint` phase of `check --blueprint`: runs the blueprint on the site the plugin was just
 // installed on. A failed step is a `blueprint/step-failed` error finding with the step's index,
 // name and Moodle's message; the steps' results go to the report's `blueprint` field.
+import { resourceDeadlineMs } from '../blueprint/resources.js';
 import type { Finding } from '../core/finding.js';
 import { describeFailure, runBlueprint } from '../blueprint/executor.js';
 import { MoodleBlueprintSite } from '../blueprint/moodle-site.js';
@@ -28,7 +29,9 @@ export async function runBlueprintPhase(
     return { source: loaded.source, steps: [], landingPage: null };
   }
   return timed(phases, 'blueprint', async (phase) => {
-    const run = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir));
+    const run = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir), {
+      deadlineMs: resourceDeadlineMs(site.options.timeoutMs),
+    });
     const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
     const ok = run.steps.filter((s) => s.status === 'ok').length;
     phase.detail = `${loaded.source}: ${ok}/${run.steps.length} steps ok`;
@@ -58,7 +61,9 @@ export function blueprintBeforeUpgrade(
   log: (line: string) => void,
 ): (site: Site) => Promise<void> {
   return async (site) => {
-    const run = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir));
+    const run = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir), {
+      deadlineMs: resourceDeadlineMs(site.options.timeoutMs),
+    });
     const ok = run.steps.filter((s) => s.status === 'ok').length;
     log(`upgrade-path: blueprint on the old version: ${ok}/${run.steps.length} steps ok`);
     const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;

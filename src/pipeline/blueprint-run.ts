@@ -1,5 +1,6 @@
 // `blueprint run`: provision a site (the same cached installed-site path as `check`), install the
 // plugin when one is given, run the blueprint, and throw the site away.
+import { resourceDeadlineMs } from '../blueprint/resources.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { cacheRoot } from '../moodle/cache-dir.js';
 import { failureSummary } from '../moodle/install-output.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
 import { Site } from '../moodle/site.js';
-import { phpFor, provisionSite, resolveForPlugin } from './moodle-phases.js';
+import { moodleDeadlineMs, phpFor, provisionSite, resolveForPlugin } from './moodle-phases.js';
 import { timed, type PhaseResult } from './report-model.js';
 import { PHP_VERSIONS } from '../php/runtime-package.js';
 import type { Plugin } from '../plugin/plugin.js';
@@ -65,10 +66,12 @@ export async function runBlueprintOnSite(
     ? await resolveForPlugin(options.plugin, {
         ...(versions.moodle !== undefined ? { spec: versions.moodle } : {}),
         ...(options.offline ? { offline: true } : {}),
+        timeoutMs: options.timeoutMs,
       })
     : await resolveMoodle({
         ...(versions.moodle !== undefined ? { spec: versions.moodle } : {}),
         ...(options.offline ? { offline: true } : {}),
+        download: { deadlineMs: moodleDeadlineMs(options.timeoutMs) },
       });
   if (resolved.note) options.log?.(resolved.note);
   const php = phpFor(Number(resolved.tree.branch), versions.php);
@@ -104,7 +107,10 @@ export async function runBlueprintOnSite(
       });
     }
     const run = await timed(phases, 'blueprint', async (phase) => {
-      const result = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir), options);
+      const result = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir), {
+        deadlineMs: resourceDeadlineMs(options.timeoutMs),
+        ...options,
+      });
       const ok = result.steps.filter((s) => s.status === 'ok').length;
       phase.detail = `${ok}/${result.steps.length} steps ok`;
       if (result.failedIndex !== undefined) phase.status = 'failed';

@@ -9,10 +9,12 @@ import { branchInfo } from '../plugin/branches.js';
 import type { Plugin } from '../plugin/plugin.js';
 import { cacheRoot } from '../moodle/cache-dir.js';
 import { ENVIRONMENT_EVAL_RULES, evaluateEnvironment } from '../moodle/environment-eval.js';
-import { failureSummary, findingsFromUpgrade, INSTALL_RULES } from '../moodle/install-output.js';
+import { failureSummary, findingsFromOutcome } from '../moodle/install-output.js';
+import { MOODLE_DOWNLOAD_DEADLINE_MS } from '../moodle/download.js';
 import { DownloadError } from '../moodle/http.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
 import { ourPhpDir, Site, VFS } from '../moodle/site.js';
+import { describeCrash } from '../php/runtime-limits.js';
 import { PHP_VERSIONS, type PhpVersion } from '../php/runtime-package.js';
 import {
   timed,
@@ -42,6 +44,8 @@ export interface MoodleOptions {
   blueprint?: LoadedBlueprint;
   /** Receives the blueprint phase's step results, for the report's `blueprint` field. */
   onBlueprint?: (blueprint: BlueprintReport) => void;
+  /** Bounds of each PHP run (output kept, bytes written); the runtime's defaults when unset. */
+  limits?: Site['options']['limits'];
 }
 
 /** The PHP to run a Moodle branch on: the newest it supports that php-wasm has. */
@@ -78,16 +82,22 @@ function listFiles(dir: string, rel = ''): string[] {
     .flatMap((e) => (e.isDirectory() ? listFiles(dir, `${rel}${e.name}/`) : [`${rel}${e.name}`]));
 }
 
+/** A Moodle download is bounded by the run's own time limit too (`--timeout`). */
+export function moodleDeadlineMs(timeoutMs: number | undefined): number {
+  return Math.min(MOODLE_DOWNLOAD_DEADLINE_MS, timeoutMs ?? Infinity);
+}
+
 /** Resolves `--moodle` for a plugin; no network is bad input with a way out, not a crash. */
 export async function resolveForPlugin(
   plugin: Plugin,
-  options: Pick<MoodleOptions, 'spec' | 'offline'>,
+  options: Pick<MoodleOptions, 'spec' | 'offline'> & { timeoutMs?: number },
 ): Promise<ResolvedMoodle> {
   try {
     return await resolveMoodle({
       ...(options.spec !== undefined ? { spec: options.spec } : {}),
       targetBranches: plugin.targetBranches(),
       ...(options.offline ? { offline: true } : {}),
+      download: { deadlineMs: moodleDeadlineMs(options.timeoutMs) },
     });
   } catch (e) {
     if (!(e instanceof DownloadError)) throw e;
@@ -152,6 +162,7 @@ export async function runMoodlePhases(
     workDir,
     timeoutMs: options.timeoutMs,
     cacheDir: path.join(cacheRoot(), 'sites'),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   try {
     await timed(phases, 'provision', async (phase) => {
@@ -161,19 +172,8 @@ export async function runMoodlePhases(
     await timed(phases, 'install', async (phase) => {
       site.setPlugin({ dir: plugin.root, installPath });
       const prefix = tree.layout === 'public' ? 'public/' : '';
-      const run = await site.upgradeOrTimeout();
-      if ('timedOutAfterMs' in run) {
-        findings.push({
-          ruleId: INSTALL_RULES.timeout.id,
-          severity: 'error',
-          message: `admin/cli/upgrade.php did not finish within ${Math.round(run.timedOutAfterMs / 1000)} s and was stopped.`,
-          hint: 'Look for an endless loop in db/install.php or db/upgrade.php, or raise --timeout.',
-        });
-        phase.status = 'failed';
-        phase.detail = 'timed out';
-        return;
-      }
-      const found = findingsFromUpgrade(
+      const run = await site.upgradeOutcome();
+      const found = findingsFromOutcome(
         run,
         {
           moodleRoot: VFS.moodle,
@@ -184,7 +184,10 @@ export async function runMoodlePhases(
       );
       findings.push(...found);
       if (found.some((f) => f.severity === 'error')) phase.status = 'failed';
-      phase.detail = `admin/cli/upgrade.php ${run.exitCode === 0 ? 'installed' : 'failed to install'} ${plugin.component ?? ''} in ${(run.durationMs / 1000).toFixed(1)} s`;
+      if (run.ended === 'timeout') phase.detail = 'timed out';
+      else if (run.ended === 'crashed') phase.detail = `PHP crashed: ${describeCrash(run.crash)}`;
+      else
+        phase.detail = `admin/cli/upgrade.php ${run.exitCode === 0 ? 'installed' : 'failed to install'} ${plugin.component ?? ''} in ${(run.durationMs / 1000).toFixed(1)} s`;
     });
 
     if (options.blueprint) {
@@ -206,6 +209,7 @@ export async function runMoodlePhases(
             freshSite: installed ? site : undefined,
             installPath,
             timeoutMs: options.timeoutMs,
+            ...(options.limits ? { limits: options.limits } : {}),
             provision: provisionSite,
             phpFor: (branch) => phpFor(branch, options.php),
             log,
