@@ -109,7 +109,10 @@ describe('moodle-plugin-check check', () => {
       ['check', fixture('mod_example'), '--timeout', '2147484'],
       /--timeout 2147484 is not a number of seconds from 1 to 2147483 seconds/,
     ],
-    [['check', fixture('mod_example'), '--timeout', '0'], /--timeout 0 is not a number of seconds from 1/],
+    [
+      ['check', fixture('mod_example'), '--timeout', '0'],
+      /--timeout 0 is not a number of seconds from 1/,
+    ],
     [['check', fixture('mod_example'), '--timeout=-5'], /--timeout -5 is not a number/],
     [['check', fixture('mod_example'), '--timeout', 'NaN'], /--timeout NaN is not a number/],
     [['check', fixture('mod_example'), '--timeout', '1e999'], /--timeout 1e999 is not a number/],

@@ -28,9 +28,7 @@ describe('neutralise', () => {
     'leaves %j inert once its escape is gone',
     (text) => {
       expect(live(neutralise(text))).toEqual([]);
-      expect(live(neutralise(text, { keepSgr: true }).replaceAll('\u001b[31m', ''))).toEqual(
-        [],
-      );
+      expect(live(neutralise(text, { keepSgr: true }).replaceAll('\u001b[31m', ''))).toEqual([]);
     },
   );
 
