@@ -3,7 +3,7 @@
 // nothing in it decides where the comment goes or what links point to.
 import { Ajv } from 'ajv';
 import type { Finding } from '../core/finding.js';
-import type { CheckReport, PhaseResult } from '../pipeline/report-model.js';
+import type { CheckReport, PhaseResult } from '../report/model.js';
 import { toJson } from '../report/json.js';
 import type { FailOn, ReportRun } from '../report/markdown.js';
 

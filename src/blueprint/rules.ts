@@ -1,4 +1,4 @@
-import type { RuleMeta } from '../checks/types.js';
+import type { RuleMeta } from '../core/rules.js';
 
 /** Findings of the `blueprint` phase of `check --blueprint`. */
 export const BLUEPRINT_RULES = {

@@ -39,12 +39,4 @@ export interface LoadedBlueprint {
   baseDir?: string;
 }
 
-/** Result of one executed step, as it appears in the JSON report. */
-export interface StepResult {
-  index: number;
-  step: string;
-  status: 'ok' | 'failed' | 'skipped';
-  durationMs: number;
-  output?: string;
-  error?: string;
-}
+export type { StepResult } from '../report/model.js';

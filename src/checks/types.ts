@@ -1,18 +1,6 @@
-import type { Finding, Severity } from '../core/finding.js';
+import type { Finding } from '../core/finding.js';
+import type { RuleMeta } from '../core/rules.js';
 import type { Plugin } from '../plugin/plugin.js';
-
-/** A rule's documentation; the docs pages and SARIF rule metadata are generated from it. */
-export interface RuleMeta {
-  /** Stable `family/name`. Never renamed once released. */
-  id: string;
-  severity: Severity;
-  /** One line, shown as the annotation title and SARIF short description. */
-  title: string;
-  /** Why it matters: what Moodle or the Plugins directory does when it is broken. */
-  why: string;
-  /** How to fix it. */
-  fix: string;
-}
 
 export interface Location {
   /** Path relative to the plugin being checked (the runner makes it relative to the top root). */
@@ -40,3 +28,4 @@ export interface CheckFamily {
 }
 
 export type { Finding };
+export type { RuleMeta };

@@ -8,13 +8,8 @@ import { loadBlueprint } from '../blueprint/parse.js';
 import { previewLink, DEFAULT_PLAYGROUND_HOST } from '../blueprint/preview.js';
 import { Plugin } from '../plugin/plugin.js';
 import { addRunCommand } from './blueprint-run-command.js';
+import type { BlueprintCliIo } from './options.js';
 
-export interface BlueprintCliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  /** Sets the process exit code of the command (the caller returns it from main()). */
-  setExitCode: (code: number) => void;
-}
 
 /** Creates the `blueprint` command group and registers its subcommands. */
 export function addBlueprintCommands(program: Command, io: BlueprintCliIo): Command {

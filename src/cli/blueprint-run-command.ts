@@ -7,8 +7,7 @@ import { loadBlueprint } from '../blueprint/parse.js';
 import { runBlueprintOnSite, type RunOnSiteResult } from '../pipeline/blueprint-run.js';
 import type { StepResult } from '../blueprint/types.js';
 import { Plugin } from '../plugin/plugin.js';
-import type { BlueprintCliIo } from './blueprint-commands.js';
-import { parseTimeoutSeconds } from './options.js';
+import { parseTimeoutSeconds, type BlueprintCliIo } from './options.js';
 
 interface RunCliOptions {
   plugin?: string;

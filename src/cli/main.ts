@@ -10,7 +10,7 @@ import { inertJson, neutralise } from '../core/log-safety.js';
 import { runCheck } from '../pipeline/pipeline.js';
 import { addMoodleCommands } from './moodle-commands.js';
 import { addBlueprintCommands } from './blueprint-commands.js';
-import type { CheckReport } from '../pipeline/report-model.js';
+import type { CheckReport } from '../report/model.js';
 import { formatGithub } from '../report/github.js';
 import { formatJson } from '../report/json.js';
 import { rulesDocs } from '../report/rules-doc.js';

@@ -12,3 +12,11 @@ export function parseTimeoutSeconds(option: string, raw: string): number {
     );
   return seconds;
 }
+
+/** What the `blueprint` commands print through, and how they set the exit code. */
+export interface BlueprintCliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Sets the process exit code of the command (the caller returns it from main()). */
+  setExitCode: (code: number) => void;
+}

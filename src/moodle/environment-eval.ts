@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RuleMeta } from '../checks/types.js';
+import type { RuleMeta } from '../core/rules.js';
 import type { Finding } from '../core/finding.js';
 import { branchInfo } from '../plugin/branches.js';
 import { evaluate, isPhpArray, parsePhp, assignments } from '../plugin/php.js';

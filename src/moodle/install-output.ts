@@ -1,5 +1,5 @@
 import type { Finding } from '../core/finding.js';
-import type { RuleMeta } from '../checks/types.js';
+import type { RuleMeta } from '../core/rules.js';
 import { describeCrash, type PhpRunLimits } from '../php/runtime-limits.js';
 import type { UpgradeOutcome } from './site.js';
 

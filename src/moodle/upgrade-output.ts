@@ -1,4 +1,4 @@
-import type { RuleMeta } from '../checks/types.js';
+import type { RuleMeta } from '../core/rules.js';
 import type { Finding } from '../core/finding.js';
 import type { XmlElement } from '../plugin/xml.js';
 import { INSTALL_RULES } from './install-output.js';

@@ -8,8 +8,8 @@ import { MoodleBlueprintSite } from '../blueprint/moodle-site.js';
 import { BLUEPRINT_RULES } from '../blueprint/rules.js';
 import type { LoadedBlueprint } from '../blueprint/types.js';
 import type { Site } from '../moodle/site.js';
-import type { MoodleOptions } from './moodle-phases.js';
-import { timed, type BlueprintReport, type PhaseResult } from './report-model.js';
+import type { BlueprintReport, PhaseResult } from '../report/model.js';
+import { timed } from './timed.js';
 
 export async function runBlueprintPhase(
   loaded: LoadedBlueprint,
@@ -78,26 +78,3 @@ export function blueprintBeforeUpgrade(
   };
 }
 
-/**
- * MoodleOptions for a check with a blueprint: its preferredVersions pick Moodle and PHP unless
- * the command line gave them.
- */
-export function withBlueprint(
-  moodleOptions: MoodleOptions,
-  loaded: LoadedBlueprint | undefined,
-  onBlueprint: (report: BlueprintReport) => void,
-): MoodleOptions {
-  if (!loaded) return moodleOptions;
-  const preferred = loaded.blueprint.preferredVersions ?? {};
-  return {
-    ...moodleOptions,
-    ...(moodleOptions.spec === undefined && preferred.moodle !== undefined
-      ? { spec: preferred.moodle }
-      : {}),
-    ...(moodleOptions.php === undefined && preferred.php !== undefined
-      ? { php: preferred.php }
-      : {}),
-    blueprint: loaded,
-    onBlueprint,
-  };
-}

@@ -16,17 +16,13 @@ import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
 import { ourPhpDir, Site, VFS } from '../moodle/site.js';
 import { describeCrash } from '../php/runtime-limits.js';
 import { PHP_VERSIONS, type PhpVersion } from '../php/runtime-package.js';
-import {
-  timed,
-  type MoodleSummary,
-  type PhaseResult,
-  type UpgradeSummary,
-} from './report-model.js';
+import type { MoodleSummary, PhaseResult, UpgradeSummary } from '../report/model.js';
+import { timed } from './timed.js';
 import type { UpgradeSource } from '../moodle/upgrade-source.js';
 import { runUpgradePhase } from './upgrade-phase.js';
 import type { LoadedBlueprint } from '../blueprint/types.js';
 import { blueprintBeforeUpgrade, runBlueprintPhase } from './blueprint-phase.js';
-import type { BlueprintReport } from './report-model.js';
+import type { BlueprintReport } from '../report/model.js';
 
 export interface MoodleOptions {
   /** `--moodle`: branch, release or folder; default the newest branch the plugin targets. */

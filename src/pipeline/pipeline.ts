@@ -18,17 +18,17 @@ import { runMoodlePhases, type MoodleOptions } from './moodle-phases.js';
 import { resolveUpgradeSource, type UpgradeSource } from '../moodle/upgrade-source.js';
 import { loadOldPlugin } from './upgrade-phase.js';
 import { loadBlueprint } from '../blueprint/parse.js';
-import { withBlueprint } from './blueprint-phase.js';
+import type { LoadedBlueprint } from '../blueprint/types.js';
+import { timed } from './timed.js';
 import {
   summarize,
-  timed,
   type CheckReport,
   type MoodleSummary,
   type PhaseResult,
   type PluginSummary,
   type UpgradeSummary,
   type BlueprintReport,
-} from './report-model.js';
+} from '../report/model.js';
 
 /** Each PHP run (Moodle install, plugin upgrade) is stopped after this long unless --timeout says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 15 * 60_000;
@@ -203,5 +203,29 @@ export function pluginSummary(plugin: Plugin): PluginSummary {
             .replace('MATURITY_', '')
             .toLowerCase() ?? null),
     path: plugin.typeInfo && plugin.name ? `${plugin.typeInfo.path}/${plugin.name}` : null,
+  };
+}
+
+/**
+ * MoodleOptions for a check with a blueprint: its preferredVersions pick Moodle and PHP unless
+ * the command line gave them.
+ */
+export function withBlueprint(
+  moodleOptions: MoodleOptions,
+  loaded: LoadedBlueprint | undefined,
+  onBlueprint: (report: BlueprintReport) => void,
+): MoodleOptions {
+  if (!loaded) return moodleOptions;
+  const preferred = loaded.blueprint.preferredVersions ?? {};
+  return {
+    ...moodleOptions,
+    ...(moodleOptions.spec === undefined && preferred.moodle !== undefined
+      ? { spec: preferred.moodle }
+      : {}),
+    ...(moodleOptions.php === undefined && preferred.php !== undefined
+      ? { php: preferred.php }
+      : {}),
+    blueprint: loaded,
+    onBlueprint,
   };
 }

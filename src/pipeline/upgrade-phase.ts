@@ -22,7 +22,7 @@ import {
 } from '../moodle/upgrade-output.js';
 import { BRANCHES } from '../plugin/branches.js';
 import { Plugin } from '../plugin/plugin.js';
-import type { PhaseResult, UpgradeComponent, UpgradeSummary } from './report-model.js';
+import type { PhaseResult, UpgradeComponent, UpgradeSummary } from '../report/model.js';
 
 export interface UpgradePhaseContext {
   /** The new version (the checkout under test). */

@@ -1,6 +1,6 @@
 import type { Finding } from '../core/finding.js';
 import { neutralise } from '../core/log-safety.js';
-import type { CheckReport } from '../pipeline/report-model.js';
+import type { CheckReport } from './model.js';
 
 // Workflow-command escaping, as @actions/core does it.
 const escapeData = (s: string): string =>

@@ -1,4 +1,4 @@
-import type { CheckReport } from '../pipeline/report-model.js';
+import type { CheckReport } from './model.js';
 
 /**
  * The JSON contract (docs/json-report.md): every finding has all seven keys, with null where a

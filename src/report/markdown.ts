@@ -1,7 +1,7 @@
 // Pieces shared by the job summary and the PR comment. Pure: reports in, Markdown out.
 import { neutralise } from '../core/log-safety.js';
 import { compareFindings, severityRank, type Finding } from '../core/finding.js';
-import type { CheckReport } from '../pipeline/report-model.js';
+import type { CheckReport } from './model.js';
 
 export type FailOn = 'error' | 'warning' | 'never';
 

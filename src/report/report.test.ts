@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RuleMeta } from '../checks/types.js';
-import type { CheckReport } from '../pipeline/report-model.js';
+import type { RuleMeta } from '../core/rules.js';
+import type { CheckReport } from './model.js';
 import { annotation } from './github.js';
 import { rulesDocs } from './rules-doc.js';
 import { toSarif } from './sarif.js';

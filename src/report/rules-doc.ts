@@ -1,4 +1,4 @@
-import type { RuleMeta } from '../checks/types.js';
+import type { RuleMeta } from '../core/rules.js';
 
 /** docs/rules/<family>.md pages and their index, generated from the rule catalogue. */
 export function rulesDocs(rules: readonly RuleMeta[]): Map<string, string> {

@@ -1,5 +1,5 @@
-import type { RuleMeta } from '../checks/types.js';
-import type { CheckReport } from '../pipeline/report-model.js';
+import type { RuleMeta } from '../core/rules.js';
+import type { CheckReport } from './model.js';
 
 const LEVEL = { error: 'error', warning: 'warning', notice: 'note' } as const;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../core/finding.js';
-import type { CheckReport } from '../pipeline/report-model.js';
+import type { CheckReport } from './model.js';
 import { escapeMd, type ReportRun } from './markdown.js';
 import { commentKey, commentMarker, renderComment } from './pr-comment.js';
 import { renderSummary } from './summary.js';

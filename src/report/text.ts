@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { Finding, Severity } from '../core/finding.js';
-import type { CheckReport } from '../pipeline/report-model.js';
+import type { CheckReport } from './model.js';
 
 export interface TextOptions {
   color: boolean;

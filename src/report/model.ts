@@ -1,5 +1,15 @@
+// The report contract (docs/json-report.md): what every output format is made from.
 import type { Finding } from '../core/finding.js';
-import type { StepResult } from '../blueprint/types.js';
+
+/** Result of one executed step, as it appears in the JSON report. */
+export interface StepResult {
+  index: number;
+  step: string;
+  status: 'ok' | 'failed' | 'skipped';
+  durationMs: number;
+  output?: string;
+  error?: string;
+}
 
 export type PhaseStatus = 'passed' | 'failed' | 'skipped';
 
@@ -97,27 +107,4 @@ export function summarize(findings: readonly Finding[]): CheckReport['summary'] 
     else s.notices++;
   }
   return s;
-}
-
-/**
- * Runs one phase: appends it to `phases`, times it, and marks it failed (with the error as its
- * detail) when it throws. The callback may refine status and detail through `phase`.
- */
-export async function timed<T>(
-  phases: PhaseResult[],
-  name: string,
-  fn: (phase: PhaseResult) => T | Promise<T>,
-): Promise<T> {
-  const phase: PhaseResult = { name, status: 'passed', durationMs: 0 };
-  phases.push(phase);
-  const start = performance.now();
-  try {
-    return await fn(phase);
-  } catch (e) {
-    phase.status = 'failed';
-    phase.detail = (e as Error).message;
-    throw e;
-  } finally {
-    phase.durationMs = Math.round(performance.now() - start);
-  }
 }

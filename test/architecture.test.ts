@@ -1,0 +1,71 @@
+// The layers of DESIGN.md, enforced: no import cycle anywhere in src/, and every import points down
+// the list below (a folder may import itself and anything under it, never above). madge reads the
+// TypeScript imports, type-only ones included.
+import path from 'node:path';
+import madge from 'madge';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** Top to bottom. The Action and the CLI are peers at the top; report sits on core alone. */
+const LAYERS = [
+  ['action', 'cli'],
+  ['pipeline'],
+  ['checks'],
+  ['blueprint'],
+  ['config'],
+  ['moodle'],
+  ['php'],
+  ['plugin'],
+  ['report'],
+  ['core'],
+] as const;
+
+const rank = (file: string): number => {
+  const top = file.split('/')[0] ?? '';
+  const i = LAYERS.findIndex((l) => (l as readonly string[]).includes(top));
+  return i < 0 ? LAYERS.length : i;
+};
+
+let graph: Record<string, string[]>;
+let cycles: string[][];
+beforeAll(async () => {
+  const result = await madge(path.join(ROOT, 'src'), {
+    fileExtensions: ['ts', 'mjs'],
+    tsConfig: path.join(ROOT, 'tsconfig.json'),
+    // Tests and their helpers may reach across layers to set things up.
+    excludeRegExp: [/\.test\.ts$/, /(^|\/)testing\.ts$/, /fake-github\.ts$/],
+  });
+  graph = result.obj();
+  cycles = result.circular();
+}, 60_000);
+
+describe('architecture', () => {
+  it('has no import cycle', () => {
+    expect(cycles).toEqual([]);
+  });
+
+  it('imports only downwards through the layers', () => {
+    const up: string[] = [];
+    for (const [from, tos] of Object.entries(graph))
+      for (const to of tos)
+        if (!to.startsWith('..') && rank(to) < rank(from)) up.push(`${from} -> ${to}`);
+    expect(up).toEqual([]);
+  });
+
+  it('sees the whole tree (a broken resolver would find no edges and pass anything)', () => {
+    expect(Object.keys(graph).length).toBeGreaterThan(100);
+    expect(graph['pipeline/pipeline.ts']).toContain('checks/run.ts');
+  });
+
+  it('keeps @actions/* in src/action and php-wasm in src/php', async () => {
+    const { readFileSync } = await import('node:fs');
+    const offenders = Object.keys(graph).filter((f) => {
+      const text = readFileSync(path.join(ROOT, 'src', f), 'utf8');
+      const actions = /from '@actions\//.test(text) && !f.startsWith('action/');
+      const phpWasm = /from '@php-wasm\//.test(text) && !f.startsWith('php/');
+      return actions || phpWasm;
+    });
+    expect(offenders).toEqual([]);
+  });
+});
