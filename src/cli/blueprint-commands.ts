@@ -10,7 +10,6 @@ import { Plugin } from '../plugin/plugin.js';
 import { addRunCommand } from './blueprint-run-command.js';
 import type { BlueprintCliIo } from './options.js';
 
-
 /** Creates the `blueprint` command group and registers its subcommands. */
 export function addBlueprintCommands(program: Command, io: BlueprintCliIo): Command {
   const group = program
