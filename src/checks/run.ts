@@ -1,3 +1,4 @@
+import { makeFinding } from '../core/rules.js';
 import type { Finding } from '../core/finding.js';
 import type { Plugin } from '../plugin/plugin.js';
 import type { CheckContext, CheckFamily, RuleMeta } from './types.js';
@@ -46,28 +47,28 @@ export function runFamilies(
           if (!enabled(ruleId)) return;
           const file = where.file === undefined ? undefined : plugin.display(where.file);
           if (file !== undefined && ignored(file)) return;
-          findings.push({
-            ruleId,
-            severity: rule.severity,
-            ...(file !== undefined ? { file } : pluginFile),
-            ...(where.line !== undefined ? { line: where.line } : {}),
-            ...(where.column !== undefined ? { column: where.column } : {}),
-            message,
-            ...(hint !== undefined ? { hint } : {}),
-          });
+          findings.push(
+            makeFinding(
+              rule,
+              message,
+              { ...where, ...(file !== undefined ? { file } : pluginFile) },
+              hint,
+            ),
+          );
         },
       };
       const guarded = (what: string, fn: () => void): void => {
         try {
           fn();
         } catch (e) {
-          findings.push({
-            ruleId: CRASH_RULE.id,
-            severity: CRASH_RULE.severity,
-            ...pluginFile,
-            message: `The ${family.family}/* checks crashed on ${what}: ${(e as Error).message}`,
-            ...((e as Error).stack !== undefined ? { hint: (e as Error).stack } : {}),
-          });
+          findings.push(
+            makeFinding(
+              CRASH_RULE,
+              `The ${family.family}/* checks crashed on ${what}: ${(e as Error).message}`,
+              pluginFile,
+              (e as Error).stack,
+            ),
+          );
         }
       };
       guarded(plugin.component ?? plugin.display(''), () => {

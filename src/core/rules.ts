@@ -1,6 +1,6 @@
 // What every rule is, whatever reports it: the catalogue, the docs pages and SARIF's rule metadata
 // are made from these. Lives at the bottom so every layer can declare its rules.
-import type { Severity } from './finding.js';
+import type { Finding, Severity } from './finding.js';
 
 /** A rule's documentation; the docs pages and SARIF rule metadata are generated from it. */
 export interface RuleMeta {
@@ -13,4 +13,32 @@ export interface RuleMeta {
   why: string;
   /** How to fix it. */
   fix: string;
+}
+
+/** Where a finding points: a file relative to the plugin root, and a line and column in it. */
+export interface Where {
+  file?: string | undefined;
+  line?: number | undefined;
+  column?: number | undefined;
+}
+
+/**
+ * The one way to make a finding: from its rule, so its id and severity are the rule's and can
+ * never drift from what the docs and SARIF say.
+ */
+export function makeFinding(
+  rule: RuleMeta,
+  message: string,
+  where: Where = {},
+  hint?: string,
+): Finding {
+  return {
+    ruleId: rule.id,
+    severity: rule.severity,
+    ...(where.file !== undefined ? { file: where.file } : {}),
+    ...(where.line !== undefined ? { line: where.line } : {}),
+    ...(where.column !== undefined ? { column: where.column } : {}),
+    message,
+    ...(hint !== undefined ? { hint } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RuleMeta } from '../core/rules.js';
+import { makeFinding, type RuleMeta } from '../core/rules.js';
 import type { Finding } from '../core/finding.js';
 import { branchInfo } from '../plugin/branches.js';
 import { evaluate, isPhpArray, parsePhp, assignments } from '../plugin/php.js';
@@ -68,13 +68,7 @@ export interface EnvironmentResult {
 }
 
 function finding(rule: RuleMeta, message: string, file = 'version.php', line?: number): Finding {
-  return {
-    ruleId: rule.id,
-    severity: rule.severity,
-    file,
-    ...(line !== undefined ? { line } : {}),
-    message,
-  };
+  return makeFinding(rule, message, { file, line });
 }
 
 /** `$plugin->version` of an installed component in the tree, if it is there. */

@@ -1,5 +1,5 @@
 import type { Finding } from '../core/finding.js';
-import type { RuleMeta } from '../core/rules.js';
+import { makeFinding, type RuleMeta } from '../core/rules.js';
 import { describeCrash, type PhpRunLimits } from '../php/runtime-limits.js';
 import type { UpgradeOutcome } from './site.js';
 
@@ -132,13 +132,7 @@ function pluginFile(ctx: OutputContext, vfsOrMoodlePath: string): string | undef
 }
 
 function finding(rule: RuleMeta, message: string, file?: string, line?: number): Finding {
-  return {
-    ruleId: rule.id,
-    severity: rule.severity,
-    ...(file !== undefined ? { file } : {}),
-    ...(line !== undefined ? { line } : {}),
-    message,
-  };
+  return makeFinding(rule, message, { file, line });
 }
 
 export interface UpgradeRun {

@@ -1,4 +1,4 @@
-import type { RuleMeta } from '../core/rules.js';
+import { makeFinding, type RuleMeta } from '../core/rules.js';
 import type { Finding } from '../core/finding.js';
 import type { XmlElement } from '../plugin/xml.js';
 import { INSTALL_RULES } from './install-output.js';
@@ -175,12 +175,12 @@ export function asUpgradeFindings(found: readonly Finding[]): Finding[] {
     if (!rule) return f;
     if ((rule === UPGRADE_RULES.exception || rule === UPGRADE_RULES.failed) && DDL.test(f.message))
       rule = UPGRADE_RULES.ddlFailed;
-    return {
-      ...f,
-      ruleId: rule.id,
-      severity: rule.severity,
-      message: f.message.replace('The upgrade stopped', 'The upgrade from the old version stopped'),
-    };
+    return makeFinding(
+      rule,
+      f.message.replace('The upgrade stopped', 'The upgrade from the old version stopped'),
+      f,
+      f.hint,
+    );
   });
 }
 
@@ -287,12 +287,10 @@ export function schemaFindings(
           t?.items.get(`KEY:${index.toLowerCase()}`))
         : undefined;
     const line = item ?? t?.line;
-    return {
-      ruleId: rule.id,
-      severity: rule.severity,
-      file,
-      ...(line !== undefined ? { line } : {}),
-      message: `Table ${table}${column ? `, column ${column}` : ''}: ${message} (after the upgrade, compared with a fresh install of install.xml).`,
-    };
+    return makeFinding(
+      rule,
+      `Table ${table}${column ? `, column ${column}` : ''}: ${message} (after the upgrade, compared with a fresh install of install.xml).`,
+      { file, line },
+    );
   });
 }

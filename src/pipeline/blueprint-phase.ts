@@ -1,6 +1,7 @@
 // The `blueprint` phase of `check --blueprint`: runs the blueprint on the site the plugin was just
 // installed on. A failed step is a `blueprint/step-failed` error finding with the step's index,
 // name and Moodle's message; the steps' results go to the report's `blueprint` field.
+import { makeFinding } from '../core/rules.js';
 import { resourceDeadlineMs } from '../blueprint/resources.js';
 import type { Finding } from '../core/finding.js';
 import { describeFailure, runBlueprint } from '../blueprint/executor.js';
@@ -38,12 +39,14 @@ export async function runBlueprintPhase(
     if (failed) {
       phase.status = 'failed';
       phase.detail += `; ${describeFailure(failed)}`;
-      findings.push({
-        ruleId: BLUEPRINT_RULES.stepFailed.id,
-        severity: 'error',
-        message: `Blueprint ${loaded.source}: ${describeFailure(failed)}`,
-        hint: `Reproduce with: moodle-plugin-check blueprint run ${loaded.baseDir !== undefined ? loaded.source : '<the blueprint>'} --plugin <plugin dir>`,
-      });
+      findings.push(
+        makeFinding(
+          BLUEPRINT_RULES.stepFailed,
+          `Blueprint ${loaded.source}: ${describeFailure(failed)}`,
+          {},
+          `Reproduce with: moodle-plugin-check blueprint run ${loaded.baseDir !== undefined ? loaded.source : '<the blueprint>'} --plugin <plugin dir>`,
+        ),
+      );
     }
     return { source: loaded.source, steps: run.steps, landingPage: run.landingPage ?? null };
   });
@@ -68,12 +71,14 @@ export function blueprintBeforeUpgrade(
     log(`upgrade-path: blueprint on the old version: ${ok}/${run.steps.length} steps ok`);
     const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
     if (failed) {
-      findings.push({
-        ruleId: BLUEPRINT_RULES.stepFailed.id,
-        severity: 'error',
-        message: `Blueprint ${loaded.source} on the old version, before the upgrade: ${describeFailure(failed)}`,
-        hint: 'The upgrade ran on whatever data the steps before it created; fix the step (or the old version) to test the upgrade with all of it.',
-      });
+      findings.push(
+        makeFinding(
+          BLUEPRINT_RULES.stepFailed,
+          `Blueprint ${loaded.source} on the old version, before the upgrade: ${describeFailure(failed)}`,
+          {},
+          'The upgrade ran on whatever data the steps before it created; fix the step (or the old version) to test the upgrade with all of it.',
+        ),
+      );
     }
   };
 }

@@ -1,3 +1,4 @@
+import { makeFinding } from '../core/rules.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -150,13 +151,13 @@ export async function runUpgradePhase(
   };
   if (from !== undefined && to !== undefined && to < from) {
     const at = plugin.version.fields.version;
-    findings.push({
-      ruleId: UPGRADE_RULES.versionBackwards.id,
-      severity: 'error',
-      file: 'version.php',
-      ...(at ? { line: at.line, column: at.column } : {}),
-      message: `$plugin->version goes backwards: ${to} here, ${from} in ${source.label}; Moodle refuses to downgrade, so sites with the old version cannot update.`,
-    });
+    findings.push(
+      makeFinding(
+        UPGRADE_RULES.versionBackwards,
+        `$plugin->version goes backwards: ${to} here, ${from} in ${source.label}; Moodle refuses to downgrade, so sites with the old version cannot update.`,
+        { file: 'version.php', line: at?.line, column: at?.column },
+      ),
+    );
     phase.status = 'failed';
     phase.detail = `version goes backwards (${from} → ${to}); the upgrade was not run`;
     return summary;
@@ -334,23 +335,23 @@ function stepsOf(
   if (!completed) return out;
   for (const s of out.steps) {
     if (s.savepoint) continue;
-    findings.push({
-      ruleId: UPGRADE_RULES.missingSavepoint.id,
-      severity: 'error',
-      file,
-      line: s.line,
-      message: `The upgrade step for ${s.version} ran (upgrading ${component} from ${fromV ?? '?'}) but no savepoint for ${s.version} was reached.`,
-    });
+    findings.push(
+      makeFinding(
+        UPGRADE_RULES.missingSavepoint,
+        `The upgrade step for ${s.version} ran (upgrading ${component} from ${fromV ?? '?'}) but no savepoint for ${s.version} was reached.`,
+        { file, line: s.line },
+      ),
+    );
   }
   if (declared !== undefined && toV !== null && Number(toV) < declared) {
     const at = p.version.fields.version;
-    findings.push({
-      ruleId: UPGRADE_RULES.missingSavepoint.id,
-      severity: 'error',
-      file: `${p.prefix}version.php`,
-      ...(at ? { line: at.line } : {}),
-      message: `After the upgrade ${component} is stored at version ${toV}, below ${declared} in version.php.`,
-    });
+    findings.push(
+      makeFinding(
+        UPGRADE_RULES.missingSavepoint,
+        `After the upgrade ${component} is stored at version ${toV}, below ${declared} in version.php.`,
+        { file: `${p.prefix}version.php`, line: at?.line },
+      ),
+    );
   }
   return out;
 }
