@@ -49,13 +49,14 @@ describe('architecture', () => {
     const up: string[] = [];
     for (const [from, tos] of Object.entries(graph))
       for (const to of tos)
-        if (!to.startsWith('..') && rank(to) < rank(from)) up.push(`${from} -> ${to}`);
+        if (!from.startsWith('..') && !to.startsWith('..') && rank(to) < rank(from))
+          up.push(`${from} -> ${to}`);
     expect(up).toEqual([]);
   });
 
   it('sees the whole tree (a broken resolver would find no edges and pass anything)', () => {
     expect(Object.keys(graph).length).toBeGreaterThan(100);
-    expect(graph['pipeline/pipeline.ts']).toContain('checks/run.ts');
+    expect(graph['pipeline/phases/lint.ts']).toContain('checks/run.ts');
   });
 
   it('keeps @actions/* in src/action and php-wasm in src/php', async () => {

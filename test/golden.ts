@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { expect } from 'vitest';
 import type { CheckReport } from '../src/report/model.js';
 import { toJson } from '../src/report/json.js';
+import { entryTreeDir, listEntries } from '../src/moodle/cache.js';
+import { cacheRoot } from '../src/moodle/cache-dir.js';
 
 export const GOLDEN = path.resolve(import.meta.dirname, 'golden');
 
@@ -19,7 +21,7 @@ function escape(s: string): string {
 /** The report as a stable string: timings and machine paths replaced by placeholders. */
 export function normalizeReport(
   report: CheckReport,
-  places: { plugin?: string; moodle?: string } = {},
+  places: { plugin?: string | undefined; moodle?: string | undefined } = {},
 ): string {
   const replacements: [RegExp, string][] = [];
   if (places.plugin) replacements.push([new RegExp(escape(places.plugin), 'g'), '<plugin>']);
@@ -30,18 +32,37 @@ export function normalizeReport(
     [/\b\d+ rules over\b/g, '<n> rules over'],
     [/\b\d+(\.\d+)? ?(ms|s)\b/g, '<t>'],
   );
+  const json = toJson(report) as { moodle?: { adjustments?: { detail: string }[] } | null };
+  // Only a cold run installs the site, and says how install_database.php built its theme.
+  if (json.moodle?.adjustments)
+    json.moodle.adjustments = json.moodle.adjustments.filter(
+      (a) => !a.detail.startsWith('admin/cli/install_database.php '),
+    );
   const text = JSON.stringify(
-    toJson(report),
-    (key, value: unknown) => (TIMING_KEYS.has(key) && typeof value === 'number' ? 0 : value),
+    json,
+    (key, value: unknown) => {
+      if (!TIMING_KEYS.has(key)) return value;
+      if (typeof value === 'number') return 0;
+      // The upgrade's { oldInstall, upgrade } times.
+      if (value && typeof value === 'object')
+        return Object.fromEntries(Object.keys(value).map((k) => [k, 0]));
+      return value;
+    },
     2,
   );
   return replacements.reduce((t, [re, to]) => t.replace(re, to), text) + '\n';
 }
 
+/** The folder of the registered tree of a branch, for normalizeReport's `moodle`. */
+export function treeOf(branch: string): string | undefined {
+  const meta = listEntries(cacheRoot()).find((e) => e.meta?.branch === branch)?.meta;
+  return meta ? entryTreeDir(cacheRoot(), meta) : undefined;
+}
+
 export async function expectGolden(
   report: CheckReport,
   name: string,
-  places: { plugin?: string; moodle?: string } = {},
+  places: { plugin?: string | undefined; moodle?: string | undefined } = {},
 ): Promise<void> {
   await expect(normalizeReport(report, places)).toMatchFileSnapshot(
     path.join(GOLDEN, `${name}.json`),

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../src/checks/testing.js';
 import { runCheck } from '../src/pipeline/pipeline.js';
+import { expectGolden, treeOf } from './golden.js';
 import { LABEL, registeredBranches } from './real-moodle.js';
 
 const branches = registeredBranches();
@@ -13,6 +14,10 @@ async function check(name: string, branch: string, timeoutMs = 10 * 60_000) {
     pluginDir: fixture(name),
     moodle: true,
     moodleOptions: { spec: LABEL[branch], offline: true, timeoutMs },
+  });
+  await expectGolden(report, `moodle/${LABEL[branch] ?? branch}/${name}`, {
+    plugin: fixture(name),
+    moodle: treeOf(branch),
   });
   const installFindings = report.findings
     .filter((f) => f.ruleId.startsWith('install/'))

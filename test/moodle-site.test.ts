@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveMoodle } from '../src/moodle/resolve.js';
 import { Site, VFS } from '../src/moodle/site.js';
-import { phpFor, provisionSite } from '../src/pipeline/moodle-phases.js';
+import { phpFor, provisionSite } from '../src/pipeline/moodle.js';
 import { LABEL, registeredBranches } from './real-moodle.js';
 
 const branches = registeredBranches();

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../src/pipeline/pipeline.js';
+import { expectGolden, treeOf } from './golden.js';
 import { LABEL, registeredBranches } from './real-moodle.js';
 
 const branches = registeredBranches(['405', '500', '501', '502']);
@@ -17,13 +18,18 @@ if (branches.length === 0)
     'upgrade-path tests skipped: no Moodle 4.5/5.x tree registered (moodle-plugin-check moodle import <dir>)',
   );
 
-async function upgrade(oldDir: string, newDir: string, branch: string) {
+async function upgrade(oldDir: string, newDir: string, branch: string, golden?: string) {
   const { report } = await runCheck({
     pluginDir: newDir,
     moodle: true,
     moodleOptions: { spec: LABEL[branch], offline: true, timeoutMs: 15 * 60_000 },
     upgradeFrom: oldDir,
   });
+  if (golden)
+    await expectGolden(report, `upgrade/${LABEL[branch] ?? branch}/${golden}`, {
+      plugin: path.dirname(path.dirname(newDir)),
+      moodle: treeOf(branch),
+    });
   const phase = report.phases.find((p) => p.name === 'upgrade-path');
   const found = report.findings
     .filter((f) => /^(upgrade|schema)\//.test(f.ruleId))
@@ -56,7 +62,7 @@ describe.skipIf(branches.length === 0)('upgrade path on a real Moodle', () => {
     for (const [name, want] of Object.entries(CASES)) {
       if (branch !== '405' && !ON_5X.includes(name)) continue;
       it(`Moodle ${LABEL[branch]}: ${name}`, { timeout: 30 * 60_000 }, async () => {
-        const r = await upgrade(fixture(name, 'old'), fixture(name, 'new'), branch);
+        const r = await upgrade(fixture(name, 'old'), fixture(name, 'new'), branch, name);
         expect(r.found.sort()).toEqual([...want.found].sort());
         expect(r.phase?.status).toBe(want.status);
         expect(r.report.upgrade?.from.version).toBe(2024010100);

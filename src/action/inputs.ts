@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import { PathEscapeError, realInside } from '../core/host-paths.js';
 import { timeoutSeconds, TIMEOUT_RANGE } from '../core/timeout.js';
 import { PHP_VERSIONS } from '../php/runtime-package.js';
+import type { FailOn } from '../report/model.js';
 
 export const INPUT = {
   pluginPath: 'plugin-path',
@@ -41,7 +42,7 @@ export const PUBLISH_INPUT = {
 /** `moodle: none` — static checks only, like the CLI's --no-moodle. */
 export const NO_MOODLE = 'none';
 
-export type FailOn = 'error' | 'warning' | 'never';
+export type { FailOn };
 
 export interface ActionConfig {
   /** As given (relative to the workspace), posix, '' for the repository root. */

@@ -10,46 +10,37 @@ import { BLUEPRINT_RULES } from '../blueprint/rules.js';
 import type { LoadedBlueprint } from '../blueprint/types.js';
 import type { Site } from '../moodle/site.js';
 import type { BlueprintReport, PhaseResult } from '../report/model.js';
-import { timed } from './timed.js';
 
+/**
+ * Runs the blueprint in the `blueprint` phase; a failed step is a blueprint/step-failed finding.
+ * Returns what the report's `blueprint` field says.
+ */
 export async function runBlueprintPhase(
   loaded: LoadedBlueprint,
   site: Site,
   workDir: string,
-  installed: boolean,
-  phases: PhaseResult[],
-  findings: Finding[],
+  phase: PhaseResult,
+  findings: { add(found: readonly Finding[]): unknown },
 ): Promise<BlueprintReport> {
-  if (!installed) {
-    phases.push({
-      name: 'blueprint',
-      status: 'skipped',
-      durationMs: 0,
-      detail: 'the plugin did not install, so the blueprint was not run',
-    });
-    return { source: loaded.source, steps: [], landingPage: null };
-  }
-  return timed(phases, 'blueprint', async (phase) => {
-    const run = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir), {
-      deadlineMs: resourceDeadlineMs(site.options.timeoutMs),
-    });
-    const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
-    const ok = run.steps.filter((s) => s.status === 'ok').length;
-    phase.detail = `${loaded.source}: ${ok}/${run.steps.length} steps ok`;
-    if (failed) {
-      phase.status = 'failed';
-      phase.detail += `; ${describeFailure(failed)}`;
-      findings.push(
-        makeFinding(
-          BLUEPRINT_RULES.stepFailed,
-          `Blueprint ${loaded.source}: ${describeFailure(failed)}`,
-          {},
-          `Reproduce with: moodle-plugin-check blueprint run ${loaded.baseDir !== undefined ? loaded.source : '<the blueprint>'} --plugin <plugin dir>`,
-        ),
-      );
-    }
-    return { source: loaded.source, steps: run.steps, landingPage: run.landingPage ?? null };
+  const run = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir), {
+    deadlineMs: resourceDeadlineMs(site.options.timeoutMs),
   });
+  const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
+  const ok = run.steps.filter((s) => s.status === 'ok').length;
+  phase.detail = `${loaded.source}: ${ok}/${run.steps.length} steps ok`;
+  if (failed) {
+    phase.status = 'failed';
+    phase.detail += `; ${describeFailure(failed)}`;
+    findings.add([
+      makeFinding(
+        BLUEPRINT_RULES.stepFailed,
+        `Blueprint ${loaded.source}: ${describeFailure(failed)}`,
+        {},
+        `Reproduce with: moodle-plugin-check blueprint run ${loaded.baseDir !== undefined ? loaded.source : '<the blueprint>'} --plugin <plugin dir>`,
+      ),
+    ]);
+  }
+  return { source: loaded.source, steps: run.steps, landingPage: run.landingPage ?? null };
 }
 
 /**

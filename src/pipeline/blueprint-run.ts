@@ -9,9 +9,10 @@ import { cacheRoot } from '../moodle/cache-dir.js';
 import { failureSummary } from '../moodle/install-output.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
 import { Site } from '../moodle/site.js';
-import { moodleDeadlineMs, phpFor, provisionSite, resolveForPlugin } from './moodle-phases.js';
+import { moodleDeadlineMs, phpFor, provisionSite, resolveForPlugin } from './moodle.js';
 import type { PhaseResult } from '../report/model.js';
-import { timed } from './timed.js';
+import { NO_PROGRESS } from './progress.js';
+import { CheckRun } from './run.js';
 import { PHP_VERSIONS } from '../php/runtime-package.js';
 import type { Plugin } from '../plugin/plugin.js';
 import { runBlueprint, type BlueprintRun, type RunOptions } from '../blueprint/executor.js';
@@ -77,7 +78,7 @@ export async function runBlueprintOnSite(
   if (resolved.note) options.log?.(resolved.note);
   const php = phpFor(Number(resolved.tree.branch), versions.php);
   const workDir = mkdtempSync(path.join(tmpdir(), 'mpc-blueprint-'));
-  const phases: PhaseResult[] = [];
+  const recorder = new CheckRun(NO_PROGRESS);
   try {
     const site = new Site({
       tree: resolved.tree,
@@ -86,12 +87,12 @@ export async function runBlueprintOnSite(
       timeoutMs: options.timeoutMs,
       cacheDir: path.join(cacheRoot(), 'sites'),
     });
-    await timed(phases, 'provision', async (phase) => {
+    await recorder.phase('provision', async (phase) => {
       phase.detail = await provisionSite(site, resolved);
     });
     const plugin = options.plugin;
     if (plugin) {
-      await timed(phases, 'install', async (phase) => {
+      await recorder.phase('install', async (phase) => {
         const installPath = plugin.installPath;
         if (!installPath)
           throw new UserError(
@@ -107,7 +108,7 @@ export async function runBlueprintOnSite(
         phase.detail = `${plugin.component ?? installPath} installed in ${(r.durationMs / 1000).toFixed(1)} s`;
       });
     }
-    const run = await timed(phases, 'blueprint', async (phase) => {
+    const run = await recorder.phase('blueprint', async (phase) => {
       const result = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir), {
         deadlineMs: resourceDeadlineMs(options.timeoutMs),
         ...options,
@@ -119,7 +120,7 @@ export async function runBlueprintOnSite(
     });
     return {
       ...run,
-      phases,
+      phases: recorder.phases,
       moodle: { release: resolved.tree.release, branch: resolved.tree.branch, php },
     };
   } finally {

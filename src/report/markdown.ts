@@ -1,9 +1,9 @@
 // Pieces shared by the job summary and the PR comment. Pure: reports in, Markdown out.
 import { neutralise } from '../core/log-safety.js';
 import { compareFindings, severityRank, type Finding } from '../core/finding.js';
-import type { CheckReport } from './model.js';
+import { failsOn, type CheckReport, type FailOn } from './model.js';
 
-export type FailOn = 'error' | 'warning' | 'never';
+export type { FailOn };
 
 /** One run of the pipeline: the report and the `moodle` value it was run for. */
 export interface ReportRun {
@@ -85,8 +85,7 @@ export function totals(runs: readonly ReportRun[]): Totals {
 }
 
 export function failed(t: Totals, failOn: FailOn): boolean {
-  if (failOn === 'never') return false;
-  return t.errors > 0 || (failOn === 'warning' && t.warnings > 0);
+  return failsOn(t, failOn);
 }
 
 export function verdict(t: Totals, failOn: FailOn): string {

@@ -11,6 +11,15 @@ export interface StepResult {
   error?: string;
 }
 
+/** `--fail-on` / the `fail-on` input: the lowest severity that fails the check. */
+export type FailOn = 'error' | 'warning' | 'never';
+
+/** The one place that decides pass or fail from the counts. */
+export function failsOn(counts: { errors: number; warnings: number }, failOn: FailOn): boolean {
+  if (failOn === 'never') return false;
+  return counts.errors > 0 || (failOn === 'warning' && counts.warnings > 0);
+}
+
 export type PhaseStatus = 'passed' | 'failed' | 'skipped';
 
 export interface PhaseResult {

@@ -1,0 +1,86 @@
+// What the phases of one check share: the options, what detect found, the Moodle session once
+// provision opened it, and the parts of the report that are not findings or phases.
+import type { LoadedBlueprint } from '../blueprint/types.js';
+import type { PluginConfig } from '../config/plugin-config.js';
+import type { ResolvedMoodle } from '../moodle/resolve.js';
+import type { Site } from '../moodle/site.js';
+import type { UpgradeSource } from '../moodle/upgrade-source.js';
+import type { PhpVersion } from '../php/runtime-package.js';
+import type { Plugin } from '../plugin/plugin.js';
+import type { BlueprintReport, MoodleSummary, UpgradeSummary } from '../report/model.js';
+import type { MoodleOptions } from './moodle.js';
+import type { Progress } from './progress.js';
+
+/** Each PHP run (Moodle install, plugin upgrade) is stopped after this long unless --timeout says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+
+export interface CheckOptions {
+  pluginDir: string;
+  /** False: static checks only (--no-moodle). */
+  moodle: boolean;
+  moodleOptions?: MoodleOptions;
+  /** `--blueprint`: a blueprint (file, inline JSON, base64 or data: URL) run after the install phase. */
+  blueprint?: string;
+  /** `--upgrade-from`: the old plugin (dir, git ref or zip) to upgrade from. */
+  upgradeFrom?: string;
+  /** Rule ids or `family/*` to switch off on top of the plugin's .moodle-plugin-check.yml (action input `checks`). */
+  disable?: readonly string[];
+  /** Live progress (the CLI's terminal, the Action's log groups). */
+  progress?: Progress;
+  /** Notes for humans, when no `progress` is given (stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+/** The Moodle a check runs on, from provision on; the only site session of the main run. */
+export interface MoodleSession {
+  resolved: ResolvedMoodle;
+  php: PhpVersion;
+  site: Site;
+  /** The run's private folder (site copy, blueprint layers); removed when the check ends. */
+  workDir: string;
+  /** Where the plugin goes in the tree, e.g. `mod/board`. */
+  installPath: string;
+}
+
+export class CheckContext {
+  /** Set by detect. */
+  plugin!: Plugin;
+  config!: PluginConfig;
+  /** `--upgrade-from`, resolved (a temp copy for git refs and zips: cleaned up at the end). */
+  upgradeSource: UpgradeSource | undefined;
+  /** `--blueprint`, loaded and validated before any Moodle work. */
+  blueprint: LoadedBlueprint | undefined;
+  /** Set by provision. */
+  moodle: MoodleSession | undefined;
+  /** The report's parts besides phases and findings. */
+  readonly report: {
+    moodle: MoodleSummary | null;
+    upgrade: UpgradeSummary | null;
+    blueprint: BlueprintReport | null;
+  } = { moodle: null, upgrade: null, blueprint: null };
+
+  constructor(
+    readonly options: CheckOptions,
+    /** The plugin folder, absolute. */
+    readonly root: string,
+  ) {}
+
+  /**
+   * Which Moodle and PHP, and how long a PHP run may take: the command line first, then the
+   * blueprint's preferredVersions, then the plugin's own range (resolved by provision).
+   */
+  get moodleOptions(): MoodleOptions {
+    const given = this.options.moodleOptions ?? { timeoutMs: DEFAULT_TIMEOUT_MS };
+    const preferred = this.blueprint?.blueprint.preferredVersions ?? {};
+    return {
+      ...given,
+      ...(given.spec === undefined && preferred.moodle !== undefined
+        ? { spec: preferred.moodle }
+        : {}),
+      ...(given.php === undefined && preferred.php !== undefined ? { php: preferred.php } : {}),
+    };
+  }
+
+  /** Whether install left the plugin installed (the blueprint and the schema baseline need it). */
+  installed = false;
+}

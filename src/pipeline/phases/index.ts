@@ -1,0 +1,21 @@
+// The phases of `check`, in the order they run. Adding a capability is adding a file here.
+import { blueprint } from './blueprint.js';
+import { detect } from './detect.js';
+import { environment } from './environment.js';
+import { install } from './install.js';
+import { lint } from './lint.js';
+import type { Phase } from './phase.js';
+import { provision } from './provision.js';
+import { upgradePath } from './upgrade-path.js';
+
+export const PHASES: readonly Phase[] = [
+  detect,
+  lint,
+  provision,
+  install,
+  blueprint,
+  upgradePath,
+  environment,
+];
+
+export type { Phase };

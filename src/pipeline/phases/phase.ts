@@ -1,0 +1,21 @@
+// A phase of `check`: one file under src/pipeline/phases/, listed in order in phases/index.ts.
+import type { PhaseResult } from '../../report/model.js';
+import type { CheckContext } from '../context.js';
+import type { CheckRun } from '../run.js';
+
+export interface Phase {
+  readonly name: string;
+  /** Whether the phase belongs to this check at all (blueprint: only with --blueprint). Default: yes. */
+  listed?(ctx: CheckContext): boolean;
+  /** Why it does not run this time (it is reported as skipped with this detail), or undefined. */
+  skipped?(ctx: CheckContext): string | undefined;
+  /** Does the work; adds findings through `run`, refines `phase.status` and `phase.detail`. */
+  run(ctx: CheckContext, phase: PhaseResult, run: CheckRun): void | Promise<void>;
+}
+
+/** The reason every Moodle phase shares: --no-moodle, or a plugin Moodle cannot install. */
+export function moodleSkipped(ctx: CheckContext): string | undefined {
+  if (!ctx.options.moodle) return 'skipped by --no-moodle';
+  const problem = ctx.plugin.installProblem();
+  return problem === undefined ? undefined : `skipped: ${problem}`;
+}

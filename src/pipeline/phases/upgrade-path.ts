@@ -1,0 +1,55 @@
+// upgrade-path: `--upgrade-from` installed on a second copy of the site, then the new version put
+// in place and upgraded: upgrade/* findings, and schema/* differences from a fresh install.
+import { mkdtempSync } from 'node:fs';
+import path from 'node:path';
+import { blueprintBeforeUpgrade } from '../blueprint-phase.js';
+import { phpFor, provisionSite } from '../moodle.js';
+import { runUpgradePhase } from '../upgrade-phase.js';
+import { session } from './install.js';
+import { moodleSkipped, type Phase } from './phase.js';
+
+export const upgradePath: Phase = {
+  name: 'upgrade-path',
+  listed: (ctx) => ctx.upgradeSource !== undefined,
+  skipped: moodleSkipped,
+  async run(ctx, phase, run) {
+    const source = ctx.upgradeSource;
+    if (!source) return;
+    const { site, resolved, workDir, installPath } = session(ctx.moodle);
+    const options = ctx.moodleOptions;
+    const found: Parameters<typeof runUpgradePhase>[2] = [];
+    const note = (line: string): void => {
+      run.progress.note(line);
+    };
+    try {
+      ctx.report.upgrade = await runUpgradePhase(
+        {
+          plugin: ctx.plugin,
+          source,
+          resolved,
+          freshSite: ctx.installed ? site : undefined,
+          installPath,
+          timeoutMs: options.timeoutMs,
+          ...(options.limits ? { limits: options.limits } : {}),
+          provision: provisionSite,
+          phpFor: (branch) => phpFor(branch, options.php),
+          log: note,
+          ...(ctx.blueprint
+            ? {
+                beforeUpgrade: blueprintBeforeUpgrade(
+                  ctx.blueprint,
+                  mkdtempSync(path.join(workDir, 'blueprint-old-')),
+                  found,
+                  note,
+                ),
+              }
+            : {}),
+        },
+        phase,
+        found,
+      );
+    } finally {
+      run.add(found);
+    }
+  },
+};
