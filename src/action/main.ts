@@ -1,6 +1,7 @@
 // The GitHub Action: inputs → pipeline (once per Moodle) → annotations, summary, comment, outputs.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { log } from './log.js';
+import { groupProgress } from './progress.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -11,7 +12,6 @@ import { Plugin } from '../plugin/plugin.js';
 import { toJson } from '../report/json.js';
 import {
   failed,
-  seconds,
   totals,
   uniqueFindings,
   verdict,
@@ -143,7 +143,7 @@ async function checkAll(
   let failOn: FailOn | undefined = config.failOn;
   for (const spec of specs) {
     const title = config.staticOnly ? 'static checks only' : `Moodle ${spec || '(default)'}`;
-    log.startGroup(`moodle-plugin-check: ${title}`);
+    const progress = groupProgress(`moodle-plugin-check: ${title}`);
     let result;
     try {
       result = await runCheck({
@@ -157,28 +157,12 @@ async function checkAll(
         ...(config.blueprint !== undefined ? { blueprint: config.blueprint } : {}),
         ...(upgradeFrom ? { upgradeFrom } : {}),
         disable: config.disable,
-        log: (line) => {
-          log.info(line);
-        },
+        progress,
       });
     } finally {
-      log.endGroup();
+      progress.close();
     }
     failOn ??= result.config.failOn;
-    for (const p of result.report.phases) {
-      const time = p.status === 'skipped' ? '' : ` in ${seconds(p.durationMs)}`;
-      log.startGroup(`${title} · phase ${p.name}: ${p.status}${time}`);
-      try {
-        log.info(p.detail ?? '(no detail)');
-        const mine = result.report.findings.filter((f) => phaseOf(f.ruleId) === p.name);
-        for (const f of mine)
-          log.info(
-            `${f.severity} ${f.ruleId} ${f.file ?? ''}${f.line ? `:${f.line}` : ''} ${f.message}`,
-          );
-      } finally {
-        log.endGroup();
-      }
-    }
     runs.push({ label: spec, report: result.report });
   }
   return { runs, failOn: failOn ?? 'error' };
@@ -194,21 +178,6 @@ function defaultUpgradeFrom(config: Readonly<ActionConfig>, ctx: RunContext): st
     `upgrade-from: the PR's base commit ${base.slice(0, 12)} is not in the clone, so no upgrade path is checked; use actions/checkout with fetch-depth: 0 to get it.`,
   );
   return undefined;
-}
-
-/** The phase that reports a rule family, for the per-phase log groups. */
-function phaseOf(ruleId: string): string {
-  const family = ruleId.split('/')[0];
-  if (family === 'install') return 'install';
-  if (family === 'upgrade' || family === 'schema') return 'upgrade-path';
-  if (family === 'blueprint') return 'blueprint';
-  if (
-    /^environment\/(requires-not-met|branch-|dependency-missing|php-version|not-checked)/.test(
-      ruleId,
-    )
-  )
-    return 'environment';
-  return 'lint';
 }
 
 function annotate(runs: readonly ReportRun[], pluginPath: string): void {

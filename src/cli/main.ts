@@ -6,11 +6,12 @@ import { ALL_RULES } from '../checks/index.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
 import { parseTimeoutSeconds } from './options.js';
+import { terminalProgress } from './progress.js';
 import { inertJson, neutralise } from '../core/log-safety.js';
 import { runCheck } from '../pipeline/pipeline.js';
 import { addMoodleCommands } from './moodle-commands.js';
 import { addBlueprintCommands } from './blueprint-commands.js';
-import type { CheckReport } from '../report/model.js';
+import { failsOn, type CheckReport, type FailOn } from '../report/model.js';
 import { formatGithub } from '../report/github.js';
 import { formatJson } from '../report/json.js';
 import { rulesDocs } from '../report/rules-doc.js';
@@ -18,38 +19,39 @@ import { formatSarif } from '../report/sarif.js';
 import { formatText } from '../report/text.js';
 
 export type Format = 'text' | 'json' | 'github' | 'sarif';
-export type FailOn = 'error' | 'warning' | 'never';
 
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   color: boolean;
+  /** stderr is a terminal: live progress redraws one line (default: plain lines). */
+  stderrTty?: boolean;
+  columns?: number;
 }
 
 const defaultIo: Io = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
   color: pc.isColorSupported && process.stdout.isTTY,
+  stderrTty: process.stderr.isTTY,
+  ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
 };
 
 function guardedIo(io: Io): Io {
   const keepSgr = io.color;
   return {
+    ...io,
     stdout: (s) => {
       io.stdout(neutralise(s, { keepSgr }));
     },
     stderr: (s) => {
       io.stderr(neutralise(s, { keepSgr }));
     },
-    color: io.color,
   };
 }
 
 export function exitCodeFor(report: CheckReport, failOn: FailOn): number {
-  const { errors, warnings } = report.summary;
-  if (failOn === 'never') return EXIT.ok;
-  if (errors > 0 || (failOn === 'warning' && warnings > 0)) return EXIT.findings;
-  return EXIT.ok;
+  return failsOn(report.summary, failOn) ? EXIT.findings : EXIT.ok;
 }
 
 export function render(report: CheckReport, format: Format, color: boolean): string {
@@ -139,6 +141,12 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
         },
       ) => {
         const timeout = parseTimeoutSeconds('--timeout', opts.timeout);
+        const progress = terminalProgress({
+          write: rawIo.stderr,
+          tty: rawIo.stderrTty === true,
+          color: rawIo.stderrTty === true && pc.isColorSupported,
+          ...(rawIo.columns ? { columns: rawIo.columns } : {}),
+        });
         const { report, config } = await runCheck({
           pluginDir: dir,
           moodle: opts.moodle !== false,
@@ -150,9 +158,9 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
           },
           ...(opts.upgradeFrom !== undefined ? { upgradeFrom: opts.upgradeFrom } : {}),
           ...(opts.blueprint !== undefined ? { blueprint: opts.blueprint } : {}),
-          log: (line) => {
-            io.stderr(`${line}\n`);
-          },
+          progress,
+        }).finally(() => {
+          progress.stop();
         });
         const failOn = opts.failOn ?? config.failOn ?? 'error';
         const out = render(report, opts.format, opts.format === 'text' && !opts.output && io.color);

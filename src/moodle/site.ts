@@ -133,6 +133,8 @@ const phpString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'
  * writable /persist with the database and dataroot. Nothing outside workDir is written.
  */
 export class Site {
+  /** Sees what each PHP run prints as it streams (live progress); output is still returned whole. */
+  onStdout: ((chunk: string) => void) | undefined;
   readonly adjustments: Adjustment[] = [];
   private readonly runDir: string;
   private readonly persistDir: string;
@@ -260,7 +262,9 @@ export class Site {
       mounts: this.mounts(),
       ...this.options.limits,
     });
+    const listener = this.onStdout;
     return runtime.cli(['php', script, ...args], {
+      ...(listener ? { onStdout: listener } : {}),
       cwd: path.posix.dirname(script),
       env: {},
       timeoutMs,
