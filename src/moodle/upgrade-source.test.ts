@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
@@ -37,6 +45,16 @@ describe('resolveUpgradeSource', () => {
     expect(s).toMatchObject({ kind: 'dir', dir: OLD });
     s.cleanup();
     expect(existsSync(path.join(OLD, 'version.php'))).toBe(true);
+  });
+
+  it('refuses a zip that is a symbolic link, naming it (its target is never read)', () => {
+    const dir = temp();
+    writeFileSync(path.join(dir, 'secret'), 'canary');
+    symlinkSync(path.join(dir, 'secret'), path.join(dir, 'old.zip'));
+    expect(() => resolveUpgradeSource(path.join(dir, 'old.zip'), NEW)).toThrow(UserError);
+    expect(() => resolveUpgradeSource(path.join(dir, 'old.zip'), NEW)).toThrow(
+      /--upgrade-from .*old\.zip: is a symbolic link; it is not followed/,
+    );
   });
 
   it('extracts a zip whose top folder is the plugin, and removes it afterwards', () => {
