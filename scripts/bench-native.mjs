@@ -2,7 +2,7 @@
 // plugin install the php-wasm run does, on the host's `php`, for a WASM/native ratio per step.
 // Bench only: `check` never runs native PHP (plugin code runs in WASM there).
 //
-// The site is assembled like src/moodle/site.ts does it, but on the host filesystem: a scratch
+// The site is assembled like src/moodle/site/site.ts does it, but on the host filesystem: a scratch
 // copy of the cached Moodle tree (hard links when possible; every file we inject is unlinked
 // first and written as a new file, so the cached tree is never written), config.php from the
 // same template with host paths, our SQLite driver files, theme_mpc, the environment.xml
@@ -56,10 +56,10 @@ async function loadSrc() {
     ...common,
     stdin: {
       contents: [
-        "export { Site, ourPhpDir, VFS, INSTALL_ARGS } from './src/moodle/site.ts';",
+        "export { Site, ourPhpDir, VFS, INSTALL_ARGS } from './src/moodle/site/site.ts';",
         "export { phpFor } from './src/pipeline/moodle-phases.ts';",
-        "export { resolveMoodle } from './src/moodle/resolve.ts';",
-        "export { cacheRoot } from './src/moodle/cache-dir.ts';",
+        "export { resolveMoodle } from './src/moodle/source/resolve.ts';",
+        "export { cacheRoot } from './src/moodle/source/cache-dir.ts';",
         "export { branchInfo } from './src/plugin/branches.ts';",
         "export { Plugin } from './src/plugin/plugin.ts';",
       ].join('\n'),

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { expect } from 'vitest';
 import type { CheckReport } from '../src/report/model.js';
 import { toJson } from '../src/report/json.js';
-import { entryTreeDir, listEntries } from '../src/moodle/cache.js';
-import { cacheRoot } from '../src/moodle/cache-dir.js';
+import { entryTreeDir, listEntries } from '../src/moodle/source/cache.js';
+import { cacheRoot } from '../src/moodle/source/cache-dir.js';
 
 export const GOLDEN = path.resolve(import.meta.dirname, 'golden');
 

@@ -17,8 +17,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/testing.js';
-import { entryTreeDir, listEntries } from '../src/moodle/cache.js';
-import { cacheRoot } from '../src/moodle/cache-dir.js';
+import { entryTreeDir, listEntries } from '../src/moodle/source/cache.js';
+import { cacheRoot } from '../src/moodle/source/cache-dir.js';
 import {
   digest,
   expectNoCanary,

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveMoodle } from '../src/moodle/resolve.js';
-import { Site, VFS } from '../src/moodle/site.js';
+import { resolveMoodle } from '../src/moodle/source/resolve.js';
+import { Site, VFS } from '../src/moodle/site/site.js';
 import { phpFor, provisionSite } from '../src/pipeline/moodle.js';
 import { LABEL, registeredBranches } from './real-moodle.js';
 
@@ -40,7 +40,7 @@ describe.skipIf(branches.length === 0)('the provisioned Moodle site', () => {
         const r = await s.cli(`${VFS.moodle}/admin/cli/check_database_schema.php`, []);
         expect(`${r.stdout}${r.stderr}`.trim()).toBe('Database structure is ok.');
         expect(r.exitCode).toBe(0);
-        // OPcache is off in every run (see NO_OPCACHE in src/moodle/site.ts).
+        // OPcache is off in every run (see NO_OPCACHE in src/moodle/site/site.ts).
         const ini = await s.cli(`${VFS.ours}/tests/runtime_ini.php`, []);
         expect(JSON.parse(ini.stdout)).toEqual({
           'opcache.enable_cli': '0',

@@ -4,8 +4,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { fixture } from '../src/checks/testing.js';
-import { listEntries } from '../src/moodle/cache.js';
-import { cacheRoot } from '../src/moodle/cache-dir.js';
+import { listEntries } from '../src/moodle/source/cache.js';
+import { cacheRoot } from '../src/moodle/source/cache-dir.js';
 
 /** Branch number → the `--moodle` label of every tree the integration tests know. */
 export const LABEL: Readonly<Record<string, string>> = {

@@ -6,7 +6,7 @@ import { log } from './log.js';
 import path from 'node:path';
 import * as cache from '@actions/cache';
 import { TOOL } from '../core/version.js';
-import { cacheRoot } from '../moodle/cache-dir.js';
+import { cacheRoot } from '../moodle/source/cache-dir.js';
 
 /** What is worth keeping; `downloads/` (the release archives) would only double the size. */
 const KEPT = ['moodle', 'php', 'sites'];

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { MAX_TIMEOUT_SECONDS } from '../core/timeout.js';
 import { UserError } from '../core/errors.js';
+import { input, renderInputs, type InputName } from '../core/inputs.js';
 import {
+  ACTION_SPELLING,
   INPUT,
   OUTPUT,
   parseChecks,
@@ -33,6 +35,19 @@ describe('action.yml and inputs.ts', () => {
     };
     expect(Object.keys(publish.inputs).sort()).toEqual(Object.values(PUBLISH_INPUT).sort());
     expect(publish.runs.main).toBe('../dist/publish.js');
+  });
+
+  it('spell every input a message can name as an input the Action has', () => {
+    const names: InputName[] = ['moodle', 'php', 'upgrade-from', 'blueprint', 'timeout'];
+    for (const name of names) {
+      expect(Object.values(INPUT)).toContain(name);
+      expect(renderInputs(input(name), ACTION_SPELLING)).toBe(`the \`${name}\` input`);
+    }
+    expect(renderInputs(input('moodle', '4.5'), ACTION_SPELLING)).toBe('`moodle: 4.5`');
+    expect(renderInputs(`run with ${input('no-moodle')}`, ACTION_SPELLING)).toBe(
+      'run with `moodle: none`',
+    );
+    expect(renderInputs(input('offline'), ACTION_SPELLING)).not.toMatch(/\u27e6/);
   });
 });
 

@@ -2,8 +2,9 @@
 // Names live here and nowhere else; action.yml must list the same ones (a test compares them).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { RULE_IDS } from '../checks/index.js';
+import { RULE_IDS } from '../pipeline/rules.js';
 import { UserError } from '../core/errors.js';
+import type { InputSpelling } from '../core/inputs.js';
 import { PathEscapeError, realInside } from '../core/host-paths.js';
 import { timeoutSeconds, TIMEOUT_RANGE } from '../core/timeout.js';
 import { PHP_VERSIONS } from '../php/runtime-package.js';
@@ -304,3 +305,18 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
 }
+
+/**
+ * How the Action names an input in a message (core/inputs.ts): `moodle: 4.5`, `moodle: none` for
+ * a static run; what only the command line has (an offline run) is said in words.
+ */
+export const ACTION_SPELLING: InputSpelling = (name, value) => {
+  switch (name) {
+    case 'no-moodle':
+      return '`moodle: none`';
+    case 'offline':
+      return 'the command line’s `--offline` (the Action reads Moodle from its cache)';
+    default:
+      return value !== undefined ? `\`${name}: ${value}\`` : `the \`${name}\` input`;
+  }
+};

@@ -15,8 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listEntries } from '../moodle/cache.js';
-import { cacheRoot } from '../moodle/cache-dir.js';
+import { listEntries } from '../moodle/source/cache.js';
+import { cacheRoot } from '../moodle/source/cache-dir.js';
 import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
 import { run } from './main.js';
 import { parsePayload, PAYLOAD_FILE, ARTIFACT_PREFIX } from './payload.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { EXIT, UserError } from '../core/errors.js';
-import { DOWNLOADABLE_BRANCHES } from '../moodle/releases.js';
+import { DOWNLOADABLE_BRANCHES } from '../moodle/source/releases.js';
 import { DEFAULT_TIMEOUT_MS, runCheck } from '../pipeline/pipeline.js';
 import { Plugin } from '../plugin/plugin.js';
 import { toJson } from '../report/json.js';
@@ -24,16 +24,17 @@ import { renderSummary } from '../report/summary.js';
 import { restoreToolCache, saveToolCache } from './cache.js';
 import { publishComment } from './comment.js';
 import { hasCommit, readContext, refuseUnsafeTarget, type RunContext } from './context.js';
-import { NO_MOODLE, OUTPUT, parseInputs, type ActionConfig } from './inputs.js';
+import { ACTION_SPELLING, NO_MOODLE, OUTPUT, parseInputs, type ActionConfig } from './inputs.js';
 import { previewUrl } from './preview.js';
-import { branchLabel } from '../moodle/tree.js';
+import { branchLabel } from '../moodle/source/tree.js';
 
 export async function run(): Promise<void> {
   try {
     await runAction();
   } catch (e) {
     if (e instanceof UserError) {
-      log.setFailed(e.hint ? `${e.message}\n${e.hint}` : e.message);
+      const { message, hint } = e.spelled(ACTION_SPELLING);
+      log.setFailed(hint ? `${message}\n${hint}` : message);
       process.exitCode = EXIT.userError;
       return;
     }
@@ -157,6 +158,7 @@ async function checkAll(
         ...(config.blueprint !== undefined ? { blueprint: config.blueprint } : {}),
         ...(upgradeFrom ? { upgradeFrom } : {}),
         disable: config.disable,
+        spelling: ACTION_SPELLING,
         progress,
       });
     } finally {

@@ -4,7 +4,7 @@
 // what it links to comes from the workflow_run event and the API, not from the artifact.
 import * as core from '@actions/core';
 import { log } from './log.js';
-import { unzipBounded } from '../moodle/extract.js';
+import { unzipBounded } from '../moodle/source/extract.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { commentMarker, renderComment } from '../report/pr-comment.js';
 import { readContext, type RunContext } from './context.js';
@@ -19,7 +19,7 @@ import {
   type CommentPayload,
 } from './payload.js';
 import { previewUrl } from './preview.js';
-import { branchLabel } from '../moodle/tree.js';
+import { branchLabel } from '../moodle/source/tree.js';
 import { upsertComment } from './sticky-comment.js';
 
 interface TrustedRun {

@@ -2,9 +2,10 @@
 // (arguments in a JSON file under /mpc-run, never spliced into PHP code), HTTP through the
 // runtime's request(), filesystem steps on the host through SiteFiles.
 import path from 'node:path';
-import { failureSummary, formatBytes } from '../moodle/install-output.js';
+import { formatBytes } from '../core/format.js';
+import { failureSummary } from '../moodle/site/outcome.js';
 import type { PhpRunLimits } from '../php/runtime-limits.js';
-import { VFS, type Site } from '../moodle/site.js';
+import { VFS, type Site } from '../moodle/site/site.js';
 import type {
   BlueprintSite,
   HttpRequest,

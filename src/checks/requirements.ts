@@ -1,3 +1,5 @@
+// Over 400 lines: one family, one check per plugin type (mod, filter, format, repository, …),
+// read top to bottom; its rule table lives in requirements-rules.ts, its finders in requirements-find.ts.
 import { declaredArray, stringKeys, type DeclaredArray } from '../plugin/db-arrays.js';
 import { calls, classLikes, position } from '../plugin/php.js';
 import type { Plugin } from '../plugin/plugin.js';

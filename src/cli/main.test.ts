@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { ALL_RULES } from '../checks/index.js';
+import { ALL_RULES } from '../pipeline/rules.js';
 import { fixture } from '../checks/testing.js';
 import { UserError } from '../core/errors.js';
 import { rulesDocs } from '../report/rules-doc.js';

@@ -2,8 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
-import { ALL_RULES } from '../checks/index.js';
+import { ALL_RULES } from '../pipeline/rules.js';
 import { EXIT, UserError } from '../core/errors.js';
+import { CLI_SPELLING } from '../core/inputs.js';
 import { TOOL } from '../core/version.js';
 import { parseTimeoutSeconds } from './options.js';
 import { terminalProgress } from './progress.js';
@@ -205,7 +206,8 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       return e.exitCode === 0 ? EXIT.ok : EXIT.userError;
     }
     if (e instanceof UserError) {
-      io.stderr(`moodle-plugin-check: ${e.message}\n${e.hint ? `  ${e.hint}\n` : ''}`);
+      const { message, hint } = e.spelled(CLI_SPELLING);
+      io.stderr(`moodle-plugin-check: ${message}\n${hint ? `  ${hint}\n` : ''}`);
       return EXIT.userError;
     }
     const err = e as Error;

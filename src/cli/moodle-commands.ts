@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { rmSync } from 'node:fs';
-import { listEntries, readEntry, removeEntry } from '../moodle/cache.js';
-import { cacheRoot } from '../moodle/cache-dir.js';
-import { archivePath } from '../moodle/download.js';
-import { fingerprintChanges, quickFingerprint } from '../moodle/fingerprint.js';
-import { importMoodle } from '../moodle/import.js';
-import type { MoodleMeta } from '../moodle/meta.js';
-import { branchLabel, detectLayout, releaseLabel } from '../moodle/tree.js';
+import { listEntries, readEntry, removeEntry } from '../moodle/source/cache.js';
+import { cacheRoot } from '../moodle/source/cache-dir.js';
+import { archivePath } from '../moodle/source/download.js';
+import { fingerprintChanges, quickFingerprint } from '../moodle/source/fingerprint.js';
+import { importMoodle } from '../moodle/source/import.js';
+import type { MoodleMeta } from '../moodle/source/meta.js';
+import { branchLabel, detectLayout, releaseLabel } from '../moodle/source/tree.js';
 
 function describeSource(meta: MoodleMeta): string {
   return meta.source.kind === 'import'

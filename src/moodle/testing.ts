@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create } from 'tar';
+import { UserError } from '../core/errors.js';
+import { CLI_SPELLING, renderInputs } from '../core/inputs.js';
 
 export interface MiniTree {
   release: string;
@@ -113,5 +115,19 @@ export async function archiveServer(
           resolve();
         });
       }),
+  };
+}
+
+/** A lower layer's text as the command line shows it (inputs spelled as flags). */
+export const asCli = (text: string | undefined): string => renderInputs(text ?? '', CLI_SPELLING);
+
+/** `fn`, with the UserError it throws spelled as the command line shows it. */
+export function spelledAsCli<T>(fn: () => T): () => T {
+  return () => {
+    try {
+      return fn();
+    } catch (e) {
+      throw e instanceof UserError ? e.spelled(CLI_SPELLING) : e;
+    }
   };
 }

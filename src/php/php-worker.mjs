@@ -1,3 +1,5 @@
+// Over 400 lines: the worker is its own bundle entry, and what it does while PHP runs (mounts,
+// bounds, streaming, the VFS guards) has to live in it; splitting it would add worker entry files.
 // One PHP CLI invocation inside a worker thread. Plain JavaScript on purpose: Node 20 cannot start a
 // worker from a .ts file, and the bundle ships this file as its own entry (dist/php-worker.mjs).
 // The parent (runtime.ts) owns every policy decision; this file only applies what it is given:

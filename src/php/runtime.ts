@@ -1,3 +1,6 @@
+// Over 400 lines: the PhpRuntime seam and the worker protocol it speaks are one contract (options,
+// mounts, messages, errors); its limits and package lookup already live apart (runtime-limits.ts,
+// runtime-package.ts).
 // The PhpRuntime seam: what the pipeline, checks and blueprint steps use to run PHP. The only
 // module (with its worker) that touches php-wasm. Every cli() call gets a fresh WASM runtime in its
 // own worker thread: php-wasm runtimes are single-use after cli(), leak memory on large includes,

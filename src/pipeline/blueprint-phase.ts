@@ -8,7 +8,7 @@ import { describeFailure, runBlueprint } from '../blueprint/executor.js';
 import { MoodleBlueprintSite } from '../blueprint/moodle-site.js';
 import { BLUEPRINT_RULES } from '../blueprint/rules.js';
 import type { LoadedBlueprint } from '../blueprint/types.js';
-import type { Site } from '../moodle/site.js';
+import type { Site } from '../moodle/site/site.js';
 import type { BlueprintReport, PhaseResult } from '../report/model.js';
 
 /**

@@ -1,19 +1,12 @@
 // `blueprint run`: provision a site (the same cached installed-site path as `check`), install the
 // plugin when one is given, run the blueprint, and throw the site away.
 import { resourceDeadlineMs } from '../blueprint/resources.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { cacheRoot } from '../moodle/cache-dir.js';
-import { failureSummary } from '../moodle/install-output.js';
-import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
-import { Site } from '../moodle/site.js';
-import { moodleDeadlineMs, phpFor, provisionSite, resolveForPlugin } from './moodle.js';
+import { failureSummary } from '../moodle/site/outcome.js';
+import { chooseMoodle, chooseVersions, openSite, provisionSite } from './moodle.js';
 import type { PhaseResult } from '../report/model.js';
 import { NO_PROGRESS } from './progress.js';
 import { CheckRun } from './run.js';
-import { PHP_VERSIONS } from '../php/runtime-package.js';
 import type { Plugin } from '../plugin/plugin.js';
 import { runBlueprint, type BlueprintRun, type RunOptions } from '../blueprint/executor.js';
 import { MoodleBlueprintSite } from '../blueprint/moodle-site.js';
@@ -35,58 +28,21 @@ export interface RunOnSiteResult extends BlueprintRun {
   moodle: { release: string; branch: string; php: string };
 }
 
-/** Moodle and PHP for a blueprint: the command line wins over preferredVersions. */
-export function versionsFor(
-  loaded: LoadedBlueprint,
-  cli: { moodle?: string | undefined; php?: string | undefined },
-): { moodle?: string; php?: string } {
-  const preferred = loaded.blueprint.preferredVersions ?? {};
-  const php = cli.php ?? preferred.php;
-  if (
-    cli.php === undefined &&
-    php !== undefined &&
-    !(PHP_VERSIONS as readonly string[]).includes(php)
-  )
-    throw new UserError(
-      `${loaded.source}: preferredVersions.php "${php}" is not available here.`,
-      `Use one of ${PHP_VERSIONS.join(', ')}, or pass --php.`,
-    );
-  const moodle = cli.moodle ?? preferred.moodle;
-  return {
-    ...(moodle !== undefined ? { moodle } : {}),
-    ...(php !== undefined ? { php } : {}),
-  };
-}
-
 export async function runBlueprintOnSite(
   loaded: LoadedBlueprint,
   options: RunOnSiteOptions,
 ): Promise<RunOnSiteResult> {
-  const versions = versionsFor(loaded, options);
-  if (versions.php !== undefined) phpFor(0, versions.php);
-  const resolved: ResolvedMoodle = options.plugin
-    ? await resolveForPlugin(options.plugin, {
-        ...(versions.moodle !== undefined ? { spec: versions.moodle } : {}),
-        ...(options.offline ? { offline: true } : {}),
-        timeoutMs: options.timeoutMs,
-      })
-    : await resolveMoodle({
-        ...(versions.moodle !== undefined ? { spec: versions.moodle } : {}),
-        ...(options.offline ? { offline: true } : {}),
-        download: { deadlineMs: moodleDeadlineMs(options.timeoutMs) },
-      });
+  const { resolved, php } = await chooseMoodle({
+    ...chooseVersions({ spec: options.moodle, php: options.php }, loaded),
+    plugin: options.plugin,
+    offline: options.offline,
+    timeoutMs: options.timeoutMs,
+  });
   if (resolved.note) options.log?.(resolved.note);
-  const php = phpFor(Number(resolved.tree.branch), versions.php);
-  const workDir = mkdtempSync(path.join(tmpdir(), 'mpc-blueprint-'));
   const recorder = new CheckRun(NO_PROGRESS);
+  const session = openSite(resolved, { php, timeoutMs: options.timeoutMs, purpose: 'blueprint' });
+  const { site, workDir } = session;
   try {
-    const site = new Site({
-      tree: resolved.tree,
-      phpVersion: php,
-      workDir,
-      timeoutMs: options.timeoutMs,
-      cacheDir: path.join(cacheRoot(), 'sites'),
-    });
     await recorder.phase('provision', async (phase) => {
       phase.detail = await provisionSite(site, resolved);
     });
@@ -97,7 +53,7 @@ export async function runBlueprintOnSite(
         if (!installPath)
           throw new UserError(
             `Cannot install the plugin: ${plugin.installProblem() ?? 'no install path'}.`,
-            'Fix version.php (`check --no-moodle` lists what is wrong with it).',
+            'Fix version.php (`moodle-plugin-check check --no-moodle` lists what is wrong with it).',
           );
         site.setPlugin({ dir: plugin.root, installPath });
         const r = await site.upgrade();
@@ -124,6 +80,6 @@ export async function runBlueprintOnSite(
       moodle: { release: resolved.tree.release, branch: resolved.tree.branch, php },
     };
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    session.close();
   }
 }

@@ -1,14 +1,12 @@
 // What the phases of one check share: the options, what detect found, the Moodle session once
 // provision opened it, and the parts of the report that are not findings or phases.
 import type { LoadedBlueprint } from '../blueprint/types.js';
+import type { InputSpelling } from '../core/inputs.js';
 import type { PluginConfig } from '../config/plugin-config.js';
-import type { ResolvedMoodle } from '../moodle/resolve.js';
-import type { Site } from '../moodle/site.js';
-import type { UpgradeSource } from '../moodle/upgrade-source.js';
-import type { PhpVersion } from '../php/runtime-package.js';
+import type { UpgradeSource } from '../moodle/source/upgrade-source.js';
 import type { Plugin } from '../plugin/plugin.js';
 import type { BlueprintReport, MoodleSummary, UpgradeSummary } from '../report/model.js';
-import type { MoodleOptions } from './moodle.js';
+import { chooseVersions, type MoodleOptions, type SiteSession } from './moodle.js';
 import type { Progress } from './progress.js';
 
 /** Each PHP run (Moodle install, plugin upgrade) is stopped after this long unless --timeout says otherwise. */
@@ -25,6 +23,8 @@ export interface CheckOptions {
   upgradeFrom?: string;
   /** Rule ids or `family/*` to switch off on top of the plugin's .moodle-plugin-check.yml (action input `checks`). */
   disable?: readonly string[];
+  /** How the caller spells the inputs named in messages (default: the command line's flags). */
+  spelling?: InputSpelling;
   /** Live progress (the CLI's terminal, the Action's log groups). */
   progress?: Progress;
   /** Notes for humans, when no `progress` is given (stderr in the CLI). */
@@ -32,12 +32,7 @@ export interface CheckOptions {
 }
 
 /** The Moodle a check runs on, from provision on; the only site session of the main run. */
-export interface MoodleSession {
-  resolved: ResolvedMoodle;
-  php: PhpVersion;
-  site: Site;
-  /** The run's private folder (site copy, blueprint layers); removed when the check ends. */
-  workDir: string;
+export interface MoodleSession extends SiteSession {
   /** Where the plugin goes in the tree, e.g. `mod/board`. */
   installPath: string;
 }
@@ -71,14 +66,7 @@ export class CheckContext {
    */
   get moodleOptions(): MoodleOptions {
     const given = this.options.moodleOptions ?? { timeoutMs: DEFAULT_TIMEOUT_MS };
-    const preferred = this.blueprint?.blueprint.preferredVersions ?? {};
-    return {
-      ...given,
-      ...(given.spec === undefined && preferred.moodle !== undefined
-        ? { spec: preferred.moodle }
-        : {}),
-      ...(given.php === undefined && preferred.php !== undefined ? { php: preferred.php } : {}),
-    };
+    return { ...given, ...chooseVersions(given, this.blueprint) };
   }
 
   /** Whether install left the plugin installed (the blueprint and the schema baseline need it). */

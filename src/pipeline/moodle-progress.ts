@@ -2,7 +2,7 @@
 // as it streams: each `-->component` line is one component installed or upgraded.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { MoodleTree } from '../moodle/tree.js';
+import type { MoodleTree } from '../moodle/source/tree.js';
 import type { Progress } from './progress.js';
 
 /** Components a full install of this tree installs: core plus every plugin folder with a version.php. */

@@ -1,18 +1,22 @@
-// The Moodle a check runs on: which tree (resolve), which PHP, and a site brought to "Moodle
-// installed" from the cached snapshot or by installing it once.
+// The Moodle a check runs on: which tree and PHP (chooseVersions, chooseMoodle), and the one place
+// a site session is opened (openSite, withSite): a private work folder, a Site on it, brought to
+// "Moodle installed" from the cached snapshot or by installing it once.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { LoadedBlueprint } from '../blueprint/types.js';
+import { input } from '../core/inputs.js';
 import { UserError } from '../core/errors.js';
 import { TOOL } from '../core/version.js';
 import { branchInfo } from '../plugin/branches.js';
 import type { Plugin } from '../plugin/plugin.js';
-import { cacheRoot } from '../moodle/cache-dir.js';
-import { failureSummary } from '../moodle/install-output.js';
-import { MOODLE_DOWNLOAD_DEADLINE_MS } from '../moodle/download.js';
-import { DownloadError } from '../moodle/http.js';
-import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
-import { ourPhpDir, type Site } from '../moodle/site.js';
+import { cacheRoot } from '../moodle/source/cache-dir.js';
+import { failureSummary } from '../moodle/site/outcome.js';
+import { MOODLE_DOWNLOAD_DEADLINE_MS } from '../moodle/source/download.js';
+import { DownloadError } from '../moodle/source/http.js';
+import { resolveMoodle, type ResolvedMoodle } from '../moodle/source/resolve.js';
+import { ourPhpDir, Site } from '../moodle/site/site.js';
 import { PHP_VERSIONS, type PhpVersion } from '../php/runtime-package.js';
 
 export interface MoodleOptions {
@@ -32,7 +36,7 @@ export function phpFor(branch: number, requested?: string): PhpVersion {
   if (requested !== undefined) {
     if (!(PHP_VERSIONS as readonly string[]).includes(requested)) {
       throw new UserError(
-        `--php ${requested} is not available.`,
+        `${input('php', requested)} is not available.`,
         `Use one of ${PHP_VERSIONS.join(', ')}.`,
       );
     }
@@ -66,15 +70,60 @@ export function moodleDeadlineMs(timeoutMs: number | undefined): number {
   return Math.min(MOODLE_DOWNLOAD_DEADLINE_MS, timeoutMs ?? Infinity);
 }
 
-/** Resolves `--moodle` for a plugin; no network is bad input with a way out, not a crash. */
+/**
+ * Which Moodle and PHP: what the user asked for (command line or Action input) first, then the
+ * blueprint's preferredVersions; what is left open is decided by chooseMoodle (the plugin's range).
+ * A preferredVersions.php we do not ship is bad input naming the blueprint.
+ */
+export function chooseVersions(
+  given: { spec?: string | undefined; php?: string | undefined },
+  blueprint: LoadedBlueprint | undefined,
+): { spec?: string; php?: string } {
+  const preferred = blueprint?.blueprint.preferredVersions ?? {};
+  if (
+    given.php === undefined &&
+    preferred.php !== undefined &&
+    !(PHP_VERSIONS as readonly string[]).includes(preferred.php)
+  )
+    throw new UserError(
+      `${blueprint?.source ?? 'blueprint'}: preferredVersions.php "${preferred.php}" is not available here.`,
+      `Use one of ${PHP_VERSIONS.join(', ')}, or set ${input('php')}.`,
+    );
+  const spec = given.spec ?? preferred.moodle;
+  const php = given.php ?? preferred.php;
+  return { ...(spec !== undefined ? { spec } : {}), ...(php !== undefined ? { php } : {}) };
+}
+
+/**
+ * The Moodle tree and PHP of a run: `spec` (else the newest branch the plugin targets, else the
+ * newest available), and `php` (else the newest that Moodle supports). A bad PHP is bad input
+ * before any download.
+ */
+export async function chooseMoodle(options: {
+  spec?: string | undefined;
+  php?: string | undefined;
+  plugin?: Plugin | undefined;
+  offline?: boolean | undefined;
+  timeoutMs?: number | undefined;
+}): Promise<{ resolved: ResolvedMoodle; php: PhpVersion }> {
+  if (options.php !== undefined) phpFor(0, options.php);
+  const resolved = await resolveForPlugin(options.plugin, options);
+  return { resolved, php: phpFor(Number(resolved.tree.branch), options.php) };
+}
+
+/** Resolves `spec` for a plugin (or none); no network is bad input with a way out, not a crash. */
 export async function resolveForPlugin(
-  plugin: Plugin,
-  options: Pick<MoodleOptions, 'spec' | 'offline'> & { timeoutMs?: number },
+  plugin: Plugin | undefined,
+  options: {
+    spec?: string | undefined;
+    offline?: boolean | undefined;
+    timeoutMs?: number | undefined;
+  },
 ): Promise<ResolvedMoodle> {
   try {
     return await resolveMoodle({
       ...(options.spec !== undefined ? { spec: options.spec } : {}),
-      targetBranches: plugin.targetBranches(),
+      ...(plugin ? { targetBranches: plugin.targetBranches() } : {}),
       ...(options.offline ? { offline: true } : {}),
       download: { deadlineMs: moodleDeadlineMs(options.timeoutMs) },
     });
@@ -83,7 +132,7 @@ export async function resolveForPlugin(
     // No network (or GitHub down) is not a bug of ours nor of the plugin: say what to do.
     throw new UserError(
       `Could not download Moodle: ${e.message}`,
-      'Register a local tree (`moodle-plugin-check moodle import <dir>`) and use --offline, pass --moodle <dir>, or run with --no-moodle.',
+      `Register a local tree (\`moodle-plugin-check moodle import <dir>\`) and use ${input('offline')}, set ${input('moodle', '<dir>')}, or run with ${input('no-moodle')}.`,
     );
   }
 }
@@ -108,4 +157,61 @@ export async function provisionSite(site: Site, resolved: ResolvedMoodle): Promi
   }
   site.saveSnapshot(snapshot);
   return `Moodle ${tree.release} on PHP ${php} (php-wasm): installed in ${Math.round(r.durationMs / 1000)} s and cached`;
+}
+
+/** A site of one run: its private folder, removed by close(). */
+export interface SiteSession {
+  resolved: ResolvedMoodle;
+  php: PhpVersion;
+  site: Site;
+  /** The session's private folder (site copy, blueprint layers). */
+  workDir: string;
+  close(): void;
+}
+
+export interface OpenSiteOptions {
+  php: PhpVersion;
+  timeoutMs: number;
+  limits?: Site['options']['limits'] | undefined;
+  /** Names the private folder: mpc-<purpose>-XXXX. */
+  purpose: string;
+}
+
+/**
+ * The only place a site session is opened: a private folder and a Site on it, not yet provisioned
+ * (provisionSite). The caller closes it; withSite does both for a session that ends with a task.
+ */
+export function openSite(resolved: ResolvedMoodle, options: OpenSiteOptions): SiteSession {
+  const workDir = mkdtempSync(path.join(tmpdir(), `mpc-${options.purpose}-`));
+  const site = new Site({
+    tree: resolved.tree,
+    phpVersion: options.php,
+    workDir,
+    timeoutMs: options.timeoutMs,
+    cacheDir: path.join(cacheRoot(), 'sites'),
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+  return {
+    resolved,
+    php: options.php,
+    site,
+    workDir,
+    close: () => {
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens a session, provisions it, runs `task` on it and closes it, whatever happens. */
+export async function withSite<T>(
+  resolved: ResolvedMoodle,
+  options: OpenSiteOptions,
+  task: (session: SiteSession, provisioned: string) => Promise<T>,
+): Promise<T> {
+  const session = openSite(resolved, options);
+  try {
+    return await task(session, await provisionSite(session.site, resolved));
+  } finally {
+    session.close();
+  }
 }

@@ -1,7 +1,8 @@
 // `check`: the phases in order (src/pipeline/phases/), recorded by one CheckRun.
-import { accessSync, constants, existsSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
+import { CLI_SPELLING, renderInputsDeep, type InputSpelling } from '../core/inputs.js';
 import { TOOL } from '../core/version.js';
 import type { PluginConfig } from '../config/plugin-config.js';
 import { isPhpArray } from '../plugin/php.js';
@@ -10,7 +11,7 @@ import { MATURITY } from '../plugin/version-file.js';
 import { summarize, type CheckReport, type PluginSummary } from '../report/model.js';
 import { CheckContext, DEFAULT_TIMEOUT_MS, type CheckOptions } from './context.js';
 import { PHASES } from './phases/index.js';
-import { NO_PROGRESS, notesTo } from './progress.js';
+import { NO_PROGRESS, notesTo, spelledProgress } from './progress.js';
 import { CheckRun } from './run.js';
 
 export { DEFAULT_TIMEOUT_MS, type CheckOptions };
@@ -20,10 +21,25 @@ export interface CheckResult {
   config: PluginConfig;
 }
 
+/**
+ * Runs every phase. What it returns and throws names inputs the caller's way (options.spelling,
+ * default the command line's flags): the layers below only reference them (core/inputs.ts).
+ */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
+  const spell = options.spelling ?? CLI_SPELLING;
+  try {
+    const result = await runPhases(options, spell);
+    return { config: result.config, report: renderInputsDeep(result.report, spell) };
+  } catch (e) {
+    throw e instanceof UserError ? e.spelled(spell) : e;
+  }
+}
+
+async function runPhases(options: CheckOptions, spell: InputSpelling): Promise<CheckResult> {
   const root = pluginRoot(options.pluginDir);
   const ctx = new CheckContext(options, root);
-  const run = new CheckRun(options.progress ?? (options.log ? notesTo(options.log) : NO_PROGRESS));
+  const progress = options.progress ?? (options.log ? notesTo(options.log) : NO_PROGRESS);
+  const run = new CheckRun(spelledProgress(progress, spell));
   try {
     for (const phase of PHASES) {
       if (phase.listed && !phase.listed(ctx)) continue;
@@ -33,7 +49,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
     }
   } finally {
     ctx.upgradeSource?.cleanup();
-    if (ctx.moodle) rmSync(ctx.moodle.workDir, { recursive: true, force: true });
+    ctx.moodle?.close();
   }
   const findings = run.findings();
   return {

@@ -2,6 +2,7 @@
 // ends, and what Moodle is doing inside a long phase. The CLI draws it on the terminal (or prints
 // plain lines), the Action opens and closes a log group per phase; tests pass NO_PROGRESS.
 import type { Finding } from '../core/finding.js';
+import { renderInputs, renderInputsDeep, type InputSpelling } from '../core/inputs.js';
 import type { PhaseResult } from '../report/model.js';
 
 export interface Progress {
@@ -24,4 +25,22 @@ export const NO_PROGRESS: Progress = {
 /** A plain `log(line)` callback as a Progress: the notes only. */
 export function notesTo(log: (line: string) => void): Progress {
   return { ...NO_PROGRESS, note: log };
+}
+
+/** A Progress whose text names inputs the way one front end spells them. */
+export function spelledProgress(progress: Progress, spell: InputSpelling): Progress {
+  return {
+    note: (line) => {
+      progress.note(renderInputs(line, spell));
+    },
+    phaseStarted: (name) => {
+      progress.phaseStarted(name);
+    },
+    phaseProgress: (name, text) => {
+      progress.phaseProgress(name, renderInputs(text, spell));
+    },
+    phaseEnded: (phase, findings) => {
+      progress.phaseEnded(renderInputsDeep(phase, spell), renderInputsDeep(findings, spell));
+    },
+  };
 }

@@ -1,17 +1,16 @@
+import { input } from '../core/inputs.js';
 import { makeFinding } from '../core/rules.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { upgradeStepsOf } from '../checks/savepoints.js';
 import { allPlugins } from '../checks/run.js';
 import type { Finding } from '../core/finding.js';
 import { UserError } from '../core/errors.js';
-import { cacheRoot } from '../moodle/cache-dir.js';
-import { failureSummary, findingsFromOutcome } from '../moodle/install-output.js';
-import { resolveMoodle, type ResolvedMoodle } from '../moodle/resolve.js';
-import { Site, VFS, type UpgradeOutcome } from '../moodle/site.js';
+import { findingsFromOutcome } from './phases/install-output.js';
+import { failureSummary } from '../moodle/site/outcome.js';
+import { resolveMoodle, type ResolvedMoodle } from '../moodle/source/resolve.js';
+import { VFS, type Site, type UpgradeOutcome } from '../moodle/site/site.js';
+import { phpFor, withSite } from './moodle.js';
 import { describeCrash } from '../php/runtime-limits.js';
-import type { UpgradeSource } from '../moodle/upgrade-source.js';
+import type { UpgradeSource } from '../moodle/source/upgrade-source.js';
 import {
   asUpgradeFindings,
   parseUpgradeReport,
@@ -20,7 +19,7 @@ import {
   schemaFindings,
   UPGRADE_RULES,
   type UpgradeReportData,
-} from '../moodle/upgrade-output.js';
+} from './phases/upgrade-output.js';
 import { BRANCHES } from '../plugin/branches.js';
 import { Plugin } from '../plugin/plugin.js';
 import type { PhaseResult, UpgradeComponent, UpgradeSummary } from '../report/model.js';
@@ -37,8 +36,8 @@ export interface UpgradePhaseContext {
   timeoutMs: number;
   /** Bounds of each PHP run on the second site, as on the first. */
   limits?: Site['options']['limits'];
-  provision: (site: Site, resolved: ResolvedMoodle) => Promise<string>;
-  phpFor: (branch: number) => Site['options']['phpVersion'];
+  /** The PHP the user asked for; else the newest the (possibly older) Moodle supports. */
+  php?: string | undefined;
   /**
    * Runs on the site with the old version installed, before the new version is put in place:
    * the place for a blueprint that creates data for the upgrade to migrate (`--blueprint`).
@@ -65,7 +64,7 @@ export function loadOldPlugin(source: UpgradeSource & { dir: string }, plugin: P
   const old = Plugin.load(source.dir);
   if (old.component !== plugin.component) {
     throw new UserError(
-      `--upgrade-from ${source.label}: its version.php declares ${old.component ?? 'no $plugin->component'}, but the plugin under test is ${plugin.component ?? '(unknown)'}.`,
+      `${input('upgrade-from', source.label)}: its version.php declares ${old.component ?? 'no $plugin->component'}, but the plugin under test is ${plugin.component ?? '(unknown)'}.`,
       'Pass an older version of the same plugin (same $plugin->component).',
     );
   }
@@ -132,7 +131,7 @@ export async function runUpgradePhase(
   const { plugin, source } = ctx;
   if (source.kind === 'skip') {
     phase.status = 'skipped';
-    phase.detail = `--upgrade-from ${source.label}: ${source.reason}`;
+    phase.detail = `${input('upgrade-from', source.label)}: ${source.reason}`;
     return null;
   }
   const old = loadOldPlugin(source, plugin);
@@ -185,17 +184,13 @@ export async function runUpgradePhase(
       : Promise.resolve(undefined);
   void baselineRun.catch(() => undefined); // awaited below; an early return must not leave it unhandled
 
-  const workDir = mkdtempSync(path.join(tmpdir(), 'mpc-upgrade-'));
-  try {
-    const site = new Site({
-      tree: moodle.tree,
-      phpVersion: ctx.phpFor(Number(moodle.tree.branch)),
-      workDir,
-      timeoutMs: ctx.timeoutMs,
-      cacheDir: path.join(cacheRoot(), 'sites'),
-      ...(ctx.limits ? { limits: ctx.limits } : {}),
-    });
-    await ctx.provision(site, moodle);
+  const options = {
+    php: phpFor(Number(moodle.tree.branch), ctx.php),
+    timeoutMs: ctx.timeoutMs,
+    limits: ctx.limits,
+    purpose: 'upgrade',
+  };
+  return withSite(moodle, options, async ({ site }) => {
     site.setPlugin({ dir: old.root, installPath: ctx.installPath });
     ctx.log?.(
       `upgrade-path: installing ${source.label} (${from ?? '?'}) on Moodle ${moodle.tree.release}`,
@@ -281,9 +276,7 @@ export async function runUpgradePhase(
     const steps = summary.components.reduce((n, c) => n + c.steps.filter((s) => s.ran).length, 0);
     phase.detail = `${old.component ?? ''} ${from ?? '?'} → ${to ?? '?'} on Moodle ${moodle.tree.release}${moodle === ctx.resolved ? '' : ' (the newest Moodle both versions support)'}: old version installed in ${(summary.durationMs.oldInstall / 1000).toFixed(1)} s, upgrade ${run.exitCode === 0 ? 'ran' : 'failed'} in ${(summary.durationMs.upgrade / 1000).toFixed(1)} s (${steps} step(s)); schema of ${summary.schema.checked.length} install.xml: ${summary.schema.differences} difference(s)${baseline ? '' : ' (no fresh-install baseline)'}`;
     return summary;
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Why an install of the old version did not complete, in a phase detail. */

@@ -2,7 +2,7 @@
 // /persist); SiteFiles then refuses the read-only Moodle source. Archives are checked entry by
 // entry (zip-slip) before anything is written.
 import { UserError } from '../../core/errors.js';
-import { unzipBounded } from '../../moodle/extract.js';
+import { unzipBounded } from '../../moodle/source/extract.js';
 import { safeArchiveEntry, siteVfsPath } from '../paths.js';
 import type { BlueprintStep, ResourceRef } from '../types.js';
 import { list, str, type StepContext, type StepHandler } from './types.js';

@@ -3,7 +3,7 @@
 // Moodle tree — then Moodle's own admin/cli/upgrade.php installs it.
 import { strFromU8 } from 'fflate';
 import { UserError } from '../../core/errors.js';
-import { unzipBounded } from '../../moodle/extract.js';
+import { unzipBounded } from '../../moodle/source/extract.js';
 import {
   pluginType,
   splitComponent,

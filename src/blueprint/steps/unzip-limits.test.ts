@@ -1,5 +1,5 @@
 // The blueprint steps that unzip (unzip, installMoodlePlugin) refuse a ZIP over its bounds with
-// the bound's own message, writing nothing (the bounds themselves: src/moodle/extract.test.ts).
+// the bound's own message, writing nothing (the bounds themselves: src/moodle/source/extract.test.ts).
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { runBlueprint } from '../executor.js';

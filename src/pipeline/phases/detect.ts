@@ -1,11 +1,12 @@
 // detect: the plugin's config, the plugin itself (files, version.php, subplugins) and, with
 // --upgrade-from and --blueprint, the old version and the blueprint. All bad input is found here,
 // before any Moodle work.
-import { RULE_IDS } from '../../checks/index.js';
+import { RULE_IDS } from '../rules.js';
 import { loadBlueprint } from '../../blueprint/parse.js';
 import { loadPluginConfig, pathFilter, type PluginConfig } from '../../config/plugin-config.js';
-import { resolveUpgradeSource } from '../../moodle/upgrade-source.js';
+import { resolveUpgradeSource } from '../../moodle/source/upgrade-source.js';
 import { Plugin } from '../../plugin/plugin.js';
+import { chooseVersions } from '../moodle.js';
 import { loadOldPlugin } from '../upgrade-phase.js';
 import type { Phase } from './phase.js';
 
@@ -23,6 +24,8 @@ export const detect: Phase = {
     }
     if (ctx.options.blueprint !== undefined)
       ctx.blueprint = await loadBlueprint(ctx.options.blueprint);
+    // Which Moodle and PHP (a preferredVersions.php we do not ship is bad input, found now).
+    if (ctx.options.moodle) chooseVersions(ctx.options.moodleOptions ?? {}, ctx.blueprint);
   },
 };
 

@@ -1,6 +1,6 @@
 // environment: the plugin's requires, supported, incompatible, dependencies and environment.xml
 // against the Moodle and PHP used; what cannot be checked here is said so, never passed.
-import { ENVIRONMENT_EVAL_RULES, evaluateEnvironment } from '../../moodle/environment-eval.js';
+import { ENVIRONMENT_EVAL_RULES, evaluateEnvironment } from './environment-eval.js';
 import { session } from './install.js';
 import { moodleSkipped, type Phase } from './phase.js';
 

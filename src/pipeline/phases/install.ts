@@ -1,8 +1,8 @@
 // install: the plugin put into the tree and installed by Moodle's own admin/cli/upgrade.php.
 // What PHP and Moodle say about the plugin (exceptions, errors, warnings, debugging(), a time-out,
 // a crash, the bounds) becomes install/* findings at the plugin's file and line.
-import { findingsFromOutcome } from '../../moodle/install-output.js';
-import { VFS } from '../../moodle/site.js';
+import { findingsFromOutcome } from './install-output.js';
+import { VFS } from '../../moodle/site/site.js';
 import { describeCrash } from '../../php/runtime-limits.js';
 import type { MoodleSession } from '../context.js';
 import { componentProgress } from '../moodle-progress.js';

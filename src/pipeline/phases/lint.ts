@@ -1,5 +1,6 @@
 // lint: every static check family over the plugin and its subplugins. No PHP, no Moodle.
-import { ALL_RULES, FAMILIES } from '../../checks/index.js';
+import { FAMILIES } from '../../checks/index.js';
+import { ALL_RULES } from '../rules.js';
 import { allPlugins, runFamilies } from '../../checks/run.js';
 import type { Phase } from './phase.js';
 

@@ -1,4 +1,5 @@
 // A phase of `check`: one file under src/pipeline/phases/, listed in order in phases/index.ts.
+import { input } from '../../core/inputs.js';
 import type { PhaseResult } from '../../report/model.js';
 import type { CheckContext } from '../context.js';
 import type { CheckRun } from '../run.js';
@@ -15,7 +16,7 @@ export interface Phase {
 
 /** The reason every Moodle phase shares: --no-moodle, or a plugin Moodle cannot install. */
 export function moodleSkipped(ctx: CheckContext): string | undefined {
-  if (!ctx.options.moodle) return 'skipped by --no-moodle';
+  if (!ctx.options.moodle) return `skipped by ${input('no-moodle')}`;
   const problem = ctx.plugin.installProblem();
   return problem === undefined ? undefined : `skipped: ${problem}`;
 }

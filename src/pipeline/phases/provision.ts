@@ -1,12 +1,8 @@
-// provision: the Moodle to run on (the plugin's newest supported branch unless --moodle says
-// otherwise), a private copy of the installed site (restored from the cache, or installed and
-// cached), and the PHP runtime. Opens the check's Moodle session.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { cacheRoot } from '../../moodle/cache-dir.js';
-import { Site } from '../../moodle/site.js';
-import { phpFor, provisionSite, resolveForPlugin } from '../moodle.js';
+// provision: the Moodle to run on (the plugin's newest supported branch unless the user or the
+// blueprint says otherwise), a private copy of the installed site (restored from the cache, or
+// installed and cached), and the PHP runtime. Opens the check's Moodle session, which the
+// pipeline closes when the check ends.
+import { chooseMoodle, openSite, provisionSite } from '../moodle.js';
 import { componentCount, componentProgress } from '../moodle-progress.js';
 import { moodleSkipped, type Phase } from './phase.js';
 
@@ -15,21 +11,17 @@ export const provision: Phase = {
   skipped: moodleSkipped,
   async run(ctx, phase, run) {
     const options = ctx.moodleOptions;
-    if (options.php !== undefined) phpFor(0, options.php); // bad --php is bad input before any download
-    const resolved = await resolveForPlugin(ctx.plugin, options);
+    const { resolved, php } = await chooseMoodle({ ...options, plugin: ctx.plugin });
     if (resolved.note) run.progress.note(resolved.note);
     const { tree } = resolved;
-    const php = phpFor(Number(tree.branch), options.php);
-    const workDir = mkdtempSync(path.join(tmpdir(), 'mpc-run-'));
-    const site = new Site({
-      tree,
-      phpVersion: php,
-      workDir,
+    const session = openSite(resolved, {
+      php,
       timeoutMs: options.timeoutMs,
-      cacheDir: path.join(cacheRoot(), 'sites'),
-      ...(options.limits ? { limits: options.limits } : {}),
+      limits: options.limits,
+      purpose: 'run',
     });
-    ctx.moodle = { resolved, php, site, workDir, installPath: ctx.plugin.installPath ?? '' };
+    ctx.moodle = { ...session, installPath: ctx.plugin.installPath ?? '' };
+    const { site } = session;
     ctx.report.moodle = {
       release: tree.release,
       branch: tree.branch,

@@ -3,7 +3,6 @@
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { blueprintBeforeUpgrade } from '../blueprint-phase.js';
-import { phpFor, provisionSite } from '../moodle.js';
 import { runUpgradePhase } from '../upgrade-phase.js';
 import { session } from './install.js';
 import { moodleSkipped, type Phase } from './phase.js';
@@ -31,8 +30,7 @@ export const upgradePath: Phase = {
           installPath,
           timeoutMs: options.timeoutMs,
           ...(options.limits ? { limits: options.limits } : {}),
-          provision: provisionSite,
-          phpFor: (branch) => phpFor(branch, options.php),
+          php: options.php,
           log: note,
           ...(ctx.blueprint
             ? {

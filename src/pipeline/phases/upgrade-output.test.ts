@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseXml } from '../plugin/xml.js';
+import { parseXml } from '../../plugin/xml.js';
 import { findingsFromUpgrade } from './install-output.js';
-import { RULE_IDS } from '../checks/index.js';
+import { RULE_IDS } from '../rules.js';
 import {
   asUpgradeFindings,
   parseUpgradeReport,

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
+import { spelledAsCli } from '../testing.js';
 import { resolveUpgradeSource } from './upgrade-source.js';
 
 const OLD = path.resolve('fixtures/upgrade/clean/old');
@@ -52,7 +53,7 @@ describe('resolveUpgradeSource', () => {
     writeFileSync(path.join(dir, 'secret'), 'canary');
     symlinkSync(path.join(dir, 'secret'), path.join(dir, 'old.zip'));
     expect(() => resolveUpgradeSource(path.join(dir, 'old.zip'), NEW)).toThrow(UserError);
-    expect(() => resolveUpgradeSource(path.join(dir, 'old.zip'), NEW)).toThrow(
+    expect(spelledAsCli(() => resolveUpgradeSource(path.join(dir, 'old.zip'), NEW))).toThrow(
       /--upgrade-from .*old\.zip: is a symbolic link; it is not followed/,
     );
   });
@@ -90,10 +91,12 @@ describe('resolveUpgradeSource', () => {
 
   it('names the option and the fix for a missing zip, a non-plugin folder and an unknown ref', () => {
     expect(() => resolveUpgradeSource('/nonexistent/old.zip', NEW)).toThrow(UserError);
-    expect(() => resolveUpgradeSource(temp(), NEW)).toThrow(/--upgrade-from .*no version\.php/);
+    expect(spelledAsCli(() => resolveUpgradeSource(temp(), NEW))).toThrow(
+      /--upgrade-from .*no version\.php/,
+    );
     const repo = temp();
     git(repo, 'init', '-q');
-    expect(() => resolveUpgradeSource('no-such-branch', repo)).toThrow(
+    expect(spelledAsCli(() => resolveUpgradeSource('no-such-branch', repo))).toThrow(
       /--upgrade-from no-such-branch/,
     );
     expect(() => resolveUpgradeSource('--output=x', NEW)).toThrow(UserError);

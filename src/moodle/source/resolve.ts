@@ -1,7 +1,8 @@
+import { input } from '../../core/inputs.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { cacheRoot } from './cache-dir.js';
 import { entryTreeDir, listEntries } from './cache.js';
 import { downloadEntryProblem, ensureDownloaded, type DownloadOptions } from './download.js';
@@ -108,7 +109,7 @@ function fromCache(
   }
   throw new UserError(
     `${why}, and the cache has no Moodle ${asked}.`,
-    'Register a local tree with `moodle-plugin-check moodle import <dir>`, pass --moodle <dir>, or run online once.',
+    `Register a local tree with \`moodle-plugin-check moodle import <dir>\`, set ${input('moodle', '<dir>')}, or run online once.`,
   );
 }
 
@@ -132,7 +133,7 @@ async function resolveVersion(
     if (e instanceof DownloadError)
       throw new UserError(
         `Cannot download Moodle ${version}: ${e.message}.`,
-        'Check the network, or use --offline with a cached tree.',
+        `Check the network, or use ${input('offline')} with a cached tree.`,
       );
     throw e;
   }
@@ -165,7 +166,7 @@ export async function resolveMoodle(o: ResolveOptions = {}): Promise<ResolvedMoo
   if (!UNVERIFIED_BRANCHES.includes(Number(r.tree.branch))) return r;
   const verified = DOWNLOADABLE_BRANCHES.filter((b) => !UNVERIFIED_BRANCHES.includes(b));
   const fallback = branchLabel(String(Math.max(...verified)));
-  const unverified = `Moodle ${branchLabel(r.tree.branch)} has not been run with moodle-plugin-check yet (no tree of it was available to test); if the site does not install, use --moodle ${fallback} and tell us.`;
+  const unverified = `Moodle ${branchLabel(r.tree.branch)} has not been run with moodle-plugin-check yet (no tree of it was available to test); if the site does not install, use ${input('moodle', fallback)} and tell us.`;
   return { ...r, note: r.note ? `${r.note} ${unverified}` : unverified };
 }
 
@@ -185,7 +186,7 @@ async function resolveTree(o: ResolveOptions): Promise<ResolvedMoodle> {
   if (branch === undefined)
     throw new UserError(
       `No Moodle ${asked} to download: we provision ${DOWNLOADABLE_BRANCHES.map((b) => branchLabel(String(b))).join(', ')}.`,
-      'Register a local tree of that branch with `moodle-plugin-check moodle import <dir>`, or pass --moodle <dir>.',
+      `Register a local tree of that branch with \`moodle-plugin-check moodle import <dir>\`, or set ${input('moodle', '<dir>')}.`,
     );
   const latest = latestRelease(branch);
   const imported = cachedOf(root, branch).find((u) => u.kind === 'import');

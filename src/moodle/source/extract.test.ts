@@ -5,9 +5,9 @@ import { deflateRawSync } from 'node:zlib';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { create } from 'tar';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { ArchiveLimitError, extractTarGz, unzipBounded, ZipFormatError } from './extract.js';
-import { MINI_45, miniArchive, tempDir } from './testing.js';
+import { MINI_45, miniArchive, tempDir } from '../testing.js';
 import { extractZip } from './upgrade-source.js';
 
 const MiB = 1024 * 1024;

@@ -1,3 +1,5 @@
+// Over 400 lines: Site is one object with one lifecycle (mounts, environment patching, install,
+// upgrade, snapshot); its overlay, outcome summaries and the rules reading its output live apart.
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -21,11 +23,11 @@ import {
   type PhpHttpResponse,
   type PhpMount,
   type PhpRunLimits,
-} from '../php/runtime.js';
-import { PHP_WASM_VERSION, type PhpVersion } from '../php/runtime-package.js';
-import { branchInfo } from '../plugin/branches.js';
+} from '../../php/runtime.js';
+import { PHP_WASM_VERSION, type PhpVersion } from '../../php/runtime-package.js';
+import { branchInfo } from '../../plugin/branches.js';
 import { overlayMounts, type Injection } from './overlay.js';
-import type { MoodleTree } from './tree.js';
+import type { MoodleTree } from '../source/tree.js';
 
 /** Where things live inside PHP's filesystem: the same paths as in Moodle Playground. */
 export const VFS = {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../core/errors.js';
-import { MINI_45, MINI_52, tempDir, writeMiniTree } from './testing.js';
+import { UserError } from '../../core/errors.js';
+import { MINI_45, MINI_52, tempDir, writeMiniTree } from '../testing.js';
 import { branchLabel, parseCoreVersion, readMoodleTree, releaseLabel } from './tree.js';
 
 describe('readMoodleTree', () => {

@@ -6,7 +6,7 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { createGunzip, inflateRawSync } from 'node:zlib';
 import { extract, type ReadEntry } from 'tar';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 
 /** Entry types an official source archive holds; devices, FIFOs and the like are refused. */
 const ALLOWED = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);

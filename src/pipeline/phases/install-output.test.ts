@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { findingsFromOutcome, findingsFromUpgrade, formatBytes } from './install-output.js';
-import type { StoppedRun, UpgradeOutcome } from './site.js';
+import { formatBytes } from '../../core/format.js';
+import { input } from '../../core/inputs.js';
+import { findingsFromOutcome, findingsFromUpgrade } from './install-output.js';
+import type { StoppedRun, UpgradeOutcome } from '../../moodle/site/site.js';
 
 // Abridged from real runs of admin/cli/upgrade.php on Moodle 4.5 in php-wasm (fixtures install-*).
 const ctx = { moodleRoot: '/www/moodle', pluginPath: 'local/x', pluginWebPath: 'local/x' };
@@ -185,7 +187,7 @@ describe('findingsFromOutcome', () => {
         severity: 'error',
         message:
           'admin/cli/upgrade.php did not finish within 15 s and was stopped while installing or upgrading local_x.',
-        hint: 'Look for an endless loop in db/install.php or db/upgrade.php, or raise --timeout.',
+        hint: `Look for an endless loop in db/install.php or db/upgrade.php, or raise ${input('timeout')}.`,
       },
     ]);
   });

@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { entryDir } from './cache.js';
 import { archivePath, archiveUrl, ensureDownloaded } from './download.js';
 import { ArchiveLimitError, extractTarGz } from './extract.js';
 import { DownloadError } from './http.js';
-import { archiveServer, FAST_HTTP as fast, MINI_45, miniArchive, tempDir } from './testing.js';
+import { archiveServer, FAST_HTTP as fast, MINI_45, miniArchive, tempDir } from '../testing.js';
 
 const VERSION = '4.5.7';
 const RELEASE = { ...MINI_45, release: `${VERSION} (Build: 20251006)` };

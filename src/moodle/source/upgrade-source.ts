@@ -1,3 +1,4 @@
+import { input } from '../../core/inputs.js';
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -10,8 +11,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { UserError } from '../core/errors.js';
-import { readUserFile } from '../core/host-paths.js';
+import { UserError } from '../../core/errors.js';
+import { readUserFile } from '../../core/host-paths.js';
 import { PLUGIN_ZIP_LIMITS, unzipBounded } from './extract.js';
 
 /** The old version of the plugin for `--upgrade-from`, as a folder on this machine. */
@@ -27,7 +28,6 @@ export type UpgradeSource =
     }
   | { kind: 'skip'; label: string; reason: string; cleanup(): void };
 
-const OPTION = '--upgrade-from';
 const noop = (): void => undefined;
 
 /**
@@ -38,7 +38,7 @@ const noop = (): void => undefined;
 export function resolveUpgradeSource(spec: string, pluginDir: string): UpgradeSource {
   if (spec.trim() === '') {
     throw new UserError(
-      `${OPTION} is empty.`,
+      `${input('upgrade-from')} is empty.`,
       'Pass a folder, a .zip or a git ref (e.g. origin/main).',
     );
   }
@@ -49,16 +49,19 @@ export function resolveUpgradeSource(spec: string, pluginDir: string): UpgradeSo
   if (/\.zip$/i.test(spec)) {
     if (!existsSync(asPath)) {
       throw new UserError(
-        `${OPTION} ${spec}: no such file.`,
+        `${input('upgrade-from', spec)}: no such file.`,
         'Pass the path of the old version’s .zip.',
       );
     }
     const dest = mkdtempSync(path.join(tmpdir(), 'mpc-upgrade-from-'));
     try {
       extractZip(
-        readUserFile(asPath, { shown: `${OPTION} ${spec}`, maxBytes: PLUGIN_ZIP_LIMITS.maxBytes }),
+        readUserFile(asPath, {
+          shown: input('upgrade-from', spec),
+          maxBytes: PLUGIN_ZIP_LIMITS.maxBytes,
+        }),
         dest,
-        `${OPTION} ${spec}`,
+        input('upgrade-from', spec),
       );
       return {
         kind: 'zip',
@@ -94,7 +97,7 @@ function git(cwd: string, args: string[], encoding: 'buffer' | 'utf8' = 'utf8'):
 function fromGit(ref: string, pluginDir: string): UpgradeSource {
   if (ref.startsWith('-') || /[\s\0]/.test(ref)) {
     throw new UserError(
-      `${OPTION} ${ref}: not a folder, a .zip or a git ref.`,
+      `${input('upgrade-from', ref)}: not a folder, a .zip or a git ref.`,
       'Pass an existing folder, a .zip file or a git ref such as a tag, branch or commit.',
     );
   }
@@ -103,7 +106,7 @@ function fromGit(ref: string, pluginDir: string): UpgradeSource {
     prefix = (git(pluginDir, ['rev-parse', '--show-prefix']) as string).trim();
   } catch {
     throw new UserError(
-      `${OPTION} ${ref}: no such folder or .zip, and ${pluginDir} is not a git checkout to read a ref from.`,
+      `${input('upgrade-from', ref)}: no such folder or .zip, and ${pluginDir} is not a git checkout to read a ref from.`,
       'Pass the old version’s folder or .zip, or run the check on a git checkout of the plugin.',
     );
   }
@@ -125,7 +128,7 @@ function fromGit(ref: string, pluginDir: string): UpgradeSource {
       return { kind: 'skip', label: `git:${ref}`, reason, cleanup: noop };
     }
     throw new UserError(
-      `${OPTION} ${ref}: no such folder, .zip or git ref in ${pluginDir}.`,
+      `${input('upgrade-from', ref)}: no such folder, .zip or git ref in ${pluginDir}.`,
       'Pass an existing folder, a .zip, or a ref that git rev-parse knows (a tag, branch or commit).',
     );
   }
@@ -142,7 +145,7 @@ function fromGit(ref: string, pluginDir: string): UpgradeSource {
   }
   const dest = mkdtempSync(path.join(tmpdir(), 'mpc-upgrade-from-'));
   try {
-    extractZip(zip, dest, `${OPTION} ${ref}`);
+    extractZip(zip, dest, input('upgrade-from', ref));
     if (!existsSync(path.join(dest, 'version.php'))) {
       rmSync(dest, { recursive: true, force: true });
       return {
@@ -215,7 +218,7 @@ function pluginRoot(dir: string, spec: string): string {
   if (only?.isDirectory() && existsSync(path.join(dir, only.name, 'version.php')))
     return path.join(dir, only.name);
   throw new UserError(
-    `${OPTION} ${spec}: no version.php in it, so it is not a Moodle plugin.`,
+    `${input('upgrade-from', spec)}: no version.php in it, so it is not a Moodle plugin.`,
     'Pass the old version’s plugin folder (the one with version.php), or a zip whose top folder is the plugin.',
   );
 }

@@ -1,7 +1,7 @@
 import { utimesSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { ensureDownloaded } from './download.js';
 import { importMoodle } from './import.js';
 import { LATEST_RELEASES, parseSpec } from './releases.js';
@@ -15,7 +15,8 @@ import {
   tempDir,
   writeMiniTree,
   type MiniTree,
-} from './testing.js';
+  asCli,
+} from '../testing.js';
 
 const MINI_456: MiniTree = {
   release: '4.5.6 (Build: 20250811)',
@@ -75,7 +76,7 @@ describe('resolveMoodle: folders and imports', () => {
     const root = await cacheWith(mini53, MINI_52);
     const r = await resolveMoodle({ spec: '5.3', cacheRoot: root, offline: true });
     expect(r.tree.branch).toBe('503');
-    expect(r.note).toMatch(
+    expect(asCli(r.note)).toMatch(
       /Moodle 5\.3 has not been run with moodle-plugin-check yet.*--moodle 5\.2/,
     );
     const tested = await resolveMoodle({ spec: '5.2', cacheRoot: root, offline: true });

@@ -1,7 +1,8 @@
+import { input } from '../../core/inputs.js';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { downloadsDir } from './cache-dir.js';
 import {
   commitEntry,
@@ -115,7 +116,7 @@ async function extractEntry(
 function notFound(version: string, e: DownloadError): UserError {
   return new UserError(
     `Moodle ${version}: no release archive at ${e.url} (HTTP ${e.status ?? '?'}).`,
-    'Check the release exists (https://github.com/moodle/moodle/tags), pick a branch such as 4.5, or pass a folder with --moodle.',
+    `Check the release exists (https://github.com/moodle/moodle/tags), pick a branch such as 4.5, or set ${input('moodle', '<folder>')}.`,
   );
 }
 

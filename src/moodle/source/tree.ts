@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../core/errors.js';
-import { assignments, evaluate, parsePhp, type PhpValue } from '../plugin/php.js';
+import { UserError } from '../../core/errors.js';
+import { assignments, evaluate, parsePhp, type PhpValue } from '../../plugin/php.js';
 
 /**
  * `classic`: 4.1–5.0, everything at the root. `public`: 5.1+, web files under `public/` while

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadFixture } from '../checks/testing.js';
+import { loadFixture } from '../../checks/testing.js';
 import { evaluateEnvironment } from './environment-eval.js';
-import { readMoodleTree } from './tree.js';
+import { readMoodleTree } from '../../moodle/source/tree.js';
 
 /** A tiny Moodle 4.5 tree: core version.php, components.json, two activity modules. */
 function tree45(): string {

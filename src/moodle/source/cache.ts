@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { moodleDir } from './cache-dir.js';
 import { withLock, type LockOptions } from './lock.js';
 import { parseMeta, type MoodleMeta } from './meta.js';

@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { ensureDownloaded } from './download.js';
 import {
   archiveServer,
@@ -11,7 +11,7 @@ import {
   miniArchive,
   tempDir,
   type Step,
-} from './testing.js';
+} from '../testing.js';
 
 const VERSION = '4.5.7';
 const at = (dir: string): string => `/${dir}/v${VERSION}.tar.gz`;

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { PhpMount } from '../php/runtime.js';
+import type { PhpMount } from '../../php/runtime.js';
 
 /** A host file or folder that must appear at `rel` inside the (read-only) Moodle tree. */
 export interface Injection {

@@ -3,12 +3,12 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { cacheRoot, moodleDir } from './cache-dir.js';
 import { commitEntry, entryDir, listEntries, readEntry, removeEntry } from './cache.js';
 import { withLock } from './lock.js';
 import type { MoodleMeta } from './meta.js';
-import { tempDir } from './testing.js';
+import { tempDir } from '../testing.js';
 
 function meta(id: string, release = '4.5.7 (Build: 20251006)'): MoodleMeta {
   return {

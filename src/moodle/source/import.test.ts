@@ -1,11 +1,11 @@
 import { readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { listEntries } from './cache.js';
 import { importMoodle } from './import.js';
 import { checkImported } from './resolve.js';
-import { MINI_45, MINI_52, tempDir, writeMiniTree } from './testing.js';
+import { MINI_45, MINI_52, tempDir, writeMiniTree } from '../testing.js';
 
 /** Every path under `dir` with its size and mtime: proof that nothing was written there. */
 function snapshot(dir: string): string[] {

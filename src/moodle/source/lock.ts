@@ -2,7 +2,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, rmSync, statSync, writeSy
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UserError } from '../core/errors.js';
+import { UserError } from '../../core/errors.js';
 
 export interface LockOptions {
   /** Give up waiting for another run after this long. */

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadError, downloadFile } from './http.js';
-import { tempDir } from './testing.js';
+import { tempDir } from '../testing.js';
 
 /** A fetch that always fails like undici does, with `cause.code`. */
 function failingFetch(code: string): { fetch: typeof fetch; calls: () => number } {

@@ -1,6 +1,6 @@
-import { makeFinding, type RuleMeta } from '../core/rules.js';
-import type { Finding } from '../core/finding.js';
-import type { XmlElement } from '../plugin/xml.js';
+import { makeFinding, type RuleMeta } from '../../core/rules.js';
+import type { Finding } from '../../core/finding.js';
+import type { XmlElement } from '../../plugin/xml.js';
 import { INSTALL_RULES } from './install-output.js';
 
 /** What happens when Moodle upgrades the plugin from the old version to the new one. */
@@ -31,7 +31,7 @@ export const UPGRADE_RULES = {
     severity: 'error',
     title: 'The upgrade did not finish in time',
     why: 'Upgrading from the old version ran longer than the time limit: an endless loop, or far more work than an upgrade step should do.',
-    fix: 'Look for a loop in db/upgrade.php; move heavy data work to an ad-hoc task; raise --timeout only if the work is real.',
+    fix: 'Look for a loop in db/upgrade.php; move heavy data work to an ad-hoc task; raise the time limit (`--timeout`, the Action’s `timeout` input) only if the work is real.',
   },
   missingSavepoint: {
     id: 'upgrade/missing-savepoint',

@@ -1,7 +1,10 @@
-import type { Finding } from '../core/finding.js';
-import { makeFinding, type RuleMeta } from '../core/rules.js';
-import { describeCrash, type PhpRunLimits } from '../php/runtime-limits.js';
-import type { UpgradeOutcome } from './site.js';
+import { input } from '../../core/inputs.js';
+import type { Finding } from '../../core/finding.js';
+import { makeFinding, type RuleMeta } from '../../core/rules.js';
+import { describeCrash, type PhpRunLimits } from '../../php/runtime-limits.js';
+import { failureSummary } from '../../moodle/site/outcome.js';
+import type { UpgradeOutcome } from '../../moodle/site/site.js';
+import { formatBytes } from '../../core/format.js';
 
 /** Rules for what Moodle and PHP say while installing or upgrading the plugin. */
 export const INSTALL_RULES = {
@@ -59,7 +62,7 @@ export const INSTALL_RULES = {
     severity: 'error',
     title: 'The install did not finish in time',
     why: 'The plugin’s install or upgrade ran longer than the time limit: an endless loop, or far too much work for an install step.',
-    fix: 'Look for a loop in db/install.php or db/upgrade.php; raise --timeout only if the work is real.',
+    fix: 'Look for a loop in db/install.php or db/upgrade.php; raise the time limit (`--timeout`, the Action’s `timeout` input) only if the work is real.',
   },
   crashed: {
     id: 'install/crashed',
@@ -90,19 +93,6 @@ export const INSTALL_RULES = {
     fix: 'Remove the output (echo, print_r, var_dump, mtrace in loops) from db/install.php, db/upgrade.php and the code they call.',
   },
 } as const satisfies Record<string, RuleMeta>;
-
-/** 1536 → "1.5 KiB", 2 GiB → "2 GiB". */
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const shown = unit === 0 || Number.isInteger(value) ? String(value) : value.toFixed(1);
-  return `${shown} ${units[unit]!}`;
-}
 
 export interface OutputContext {
   /** VFS path of Moodle's root, e.g. /www/moodle. */
@@ -249,20 +239,6 @@ export function findingsFromUpgrade(
   return out;
 }
 
-/** The lines of an output that say what went wrong: errors first, else the last lines. */
-export function failureSummary(stdout: string, stderr: string): string {
-  const lines = `${stderr}\n${stdout}`
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^(\* line |!! Stack trace|!!$)/.test(l));
-  const errors = lines.filter((l) =>
-    /fatal error|out of memory|exception|error code|must be|is required|failed/i.test(l),
-  );
-  return (
-    (errors.length > 0 ? errors.slice(0, 3) : lines.slice(-3)).join(' ') || 'no output'
-  ).slice(0, 600);
-}
-
 /** The last plugin Moodle's upgrade started on (`-->local_x`), for messages about a stopped run. */
 function lastComponent(stdout: string): string | undefined {
   return [...stdout.matchAll(/^-->(\w+)\s*$/gm)].at(-1)?.[1];
@@ -325,7 +301,7 @@ export function findingsFromOutcome(
           INSTALL_RULES.timeout,
           `${script} did not finish within ${Math.round(run.timeoutMs / 1000)} s and was stopped${during}.`,
         ),
-        hint: 'Look for an endless loop in db/install.php or db/upgrade.php, or raise --timeout.',
+        hint: `Look for an endless loop in db/install.php or db/upgrade.php, or raise ${input('timeout')}.`,
       });
     } else {
       const rule =

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeFinding, type RuleMeta } from '../core/rules.js';
-import type { Finding } from '../core/finding.js';
-import { branchInfo } from '../plugin/branches.js';
-import { evaluate, isPhpArray, parsePhp, assignments } from '../plugin/php.js';
-import type { Plugin } from '../plugin/plugin.js';
-import { childrenNamed } from '../plugin/xml.js';
-import { VERSION_CONSTANTS } from '../plugin/version-file.js';
-import type { MoodleTree } from './tree.js';
+import { makeFinding, type RuleMeta } from '../../core/rules.js';
+import type { Finding } from '../../core/finding.js';
+import { branchInfo } from '../../plugin/branches.js';
+import { evaluate, isPhpArray, parsePhp, assignments } from '../../plugin/php.js';
+import type { Plugin } from '../../plugin/plugin.js';
+import { childrenNamed } from '../../plugin/xml.js';
+import { VERSION_CONSTANTS } from '../../plugin/version-file.js';
+import type { MoodleTree } from '../../moodle/source/tree.js';
 
 /** What the plugin declares it needs, judged against the Moodle and PHP of this run. */
 export const ENVIRONMENT_EVAL_RULES = {
@@ -23,14 +23,14 @@ export const ENVIRONMENT_EVAL_RULES = {
     severity: 'warning',
     title: 'The target Moodle branch is outside $plugin->supported',
     why: 'Moodle installs the plugin but flags it as not supported on this branch (core_plugin_manager::check_explicitly_supported), and the Plugins directory does not offer it for this branch.',
-    fix: 'Run on a supported branch (--moodle), or extend $plugin->supported once the plugin works there.',
+    fix: 'Run on a supported branch (`--moodle`, the Action’s `moodle` input), or extend $plugin->supported once the plugin works there.',
   },
   incompatible: {
     id: 'environment/branch-incompatible',
     severity: 'error',
     title: 'The target Moodle branch is at or above $plugin->incompatible',
     why: 'Moodle refuses to install a plugin on a branch it declares itself incompatible with.',
-    fix: 'Run on an older branch (--moodle), or raise $plugin->incompatible once the plugin works there.',
+    fix: 'Run on an older branch (`--moodle`, the Action’s `moodle` input), or raise $plugin->incompatible once the plugin works there.',
   },
   dependency: {
     id: 'environment/dependency-missing',

@@ -1,4 +1,5 @@
-import { UserError } from '../core/errors.js';
+import { input } from '../../core/inputs.js';
+import { UserError } from '../../core/errors.js';
 
 /**
  * The newest point release of each branch we can download, by Moodle branch number. Kept by hand;
@@ -56,7 +57,7 @@ export function parseSpec(spec: string): MoodleSpec {
       version: `${Number(m[1])}.${Number(m[2])}.${Number(m[3])}`,
     };
   throw new UserError(
-    `--moodle ${spec}: not a Moodle branch, release or folder.`,
+    `${input('moodle', spec)}: not a Moodle branch, release or folder.`,
     'Use a branch (4.5, 5.0), a release (4.5.7), or a path to a Moodle tree (./moodle).',
   );
 }

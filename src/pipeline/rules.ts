@@ -1,0 +1,27 @@
+// The catalogue of every rule the tool can report: the static families', the Moodle phases'
+// (install, upgrade, schema, environment), the blueprint's and the tool's own. It sits in the
+// pipeline because it gathers the tables of every layer below.
+import { BLUEPRINT_RULES } from '../blueprint/rules.js';
+import { FAMILIES } from '../checks/index.js';
+import { CRASH_RULE } from '../checks/run.js';
+import type { RuleMeta } from '../core/rules.js';
+import { ENVIRONMENT_EVAL_RULES } from './phases/environment-eval.js';
+import { INSTALL_RULES } from './phases/install-output.js';
+import { SCHEMA_RULES, UPGRADE_RULES } from './phases/upgrade-output.js';
+
+/** Every rule: the static families', the install/* rules of the Moodle phases, and the tool's own. */
+export const ALL_RULES: readonly RuleMeta[] = [
+  ...FAMILIES.flatMap((f) => f.rules),
+  ...Object.values(INSTALL_RULES),
+  ...Object.values(ENVIRONMENT_EVAL_RULES),
+  ...Object.values(UPGRADE_RULES),
+  ...Object.values(SCHEMA_RULES),
+  ...Object.values(BLUEPRINT_RULES),
+  CRASH_RULE,
+];
+
+export const RULE_IDS: ReadonlySet<string> = new Set(ALL_RULES.map((r) => r.id));
+
+export function ruleMeta(id: string): RuleMeta | undefined {
+  return ALL_RULES.find((r) => r.id === id);
+}
