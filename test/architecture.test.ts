@@ -80,4 +80,24 @@ describe('architecture', () => {
     });
     expect(long).toEqual([]);
   });
+
+  it('below the CLI and the Action, names inputs with input(), never as a flag', async () => {
+    const { readFileSync } = await import('node:fs');
+    const flag = /['`"][^'`"]*--(moodle|php|offline|no-moodle|upgrade-from|timeout|blueprint)\b/;
+    const offenders = Object.keys(graph)
+      .filter((f) => /\.(ts|mjs)$/.test(f) && rank(f) > rank('pipeline/x.ts') - 1)
+      .flatMap((f) =>
+        readFileSync(path.join(ROOT, 'src', f), 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, at: `${f}:${i + 1}` }))
+          // Comments, rule documentation (which names both) and whole command lines may.
+          .filter(
+            ({ line }) =>
+              flag.test(line) &&
+              !/^\s*(\/\/|\*|\/\*)|^\s*(fix|why):|moodle-plugin-check \w/.test(line),
+          )
+          .map(({ at }) => at),
+      );
+    expect(offenders).toEqual([]);
+  });
 });
