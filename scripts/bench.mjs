@@ -183,3 +183,15 @@ if (upgradePair.length === 2) {
   );
   console.table(rows);
 }
+
+// Several versions in one job: MPC_BENCH_MATRIX=4.5,5.0,5.2 runs the Action (dist/action.js) on
+// MPC_BENCH_MOODLE_PLUGIN (default: the bundled example) with those versions one after another,
+// then side by side, on warm caches (see scripts/bench-matrix.mjs).
+const matrix = (process.env.MPC_BENCH_MATRIX ?? '').split(',').filter(Boolean);
+if (matrix.length > 1) {
+  const { benchMatrix } = await import('./bench-matrix.mjs');
+  const plugin =
+    process.env.MPC_BENCH_MOODLE_PLUGIN ?? path.join(root, 'fixtures/plugins/mod_example');
+  console.log(`\nSeveral Moodle versions in one Action job, ${path.basename(plugin)}, warm caches`);
+  console.table([benchMatrix(plugin, matrix)]);
+}

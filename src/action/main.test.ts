@@ -358,6 +358,36 @@ describe.skipIf(!has45)('action on a real Moodle 4.5', () => {
   );
 });
 
+// Two versions side by side (on a machine with two cores): each one's log groups come out whole.
+const has52 = listEntries(cacheRoot()).some((e) => e.meta?.branch === '502');
+describe.skipIf(!has45 || !has52)('action on Moodle 4.5 and 5.2 at once', () => {
+  it(
+    'runs both, and the log holds each version’s groups whole and in order',
+    { timeout: 900_000 },
+    async () => {
+      const r = await runAction(run, {
+        inputs: inputs({ moodle: '4.5, 5.2', 'upgrade-from': 'none', comment: 'false' }),
+        event: pullRequestEvent(),
+        apiUrl: gh.url,
+      });
+      expect(r.exitCode).toBe(0);
+      expect(r.summary).toMatch(/### Moodle 4\.5\.\d+/);
+      expect(r.summary).toMatch(/### Moodle 5\.2\.\d+/);
+      const groups = r.stdout.split('\n').filter((l) => /^::(end)?group::/.test(l));
+      // Groups never nest or interleave: open, close, open, close…
+      groups.forEach((l, i) =>
+        expect(l.startsWith(i % 2 === 0 ? '::group::' : '::endgroup::')).toBe(true),
+      );
+      const opened = groups.filter((l) => l.startsWith('::group::'));
+      const last45 = opened.findLastIndex((l) => l.includes('Moodle 4.5 ·'));
+      const first52 = opened.findIndex((l) => l.includes('Moodle 5.2 ·'));
+      expect(last45).toBeGreaterThanOrEqual(0);
+      expect(first52).toBeGreaterThan(last45);
+      cleanup(r);
+    },
+  );
+});
+
 function readdir(dir: string): string[] {
   try {
     return readdirSync(dir);

@@ -1,7 +1,9 @@
 // The GitHub Action: inputs → pipeline (once per Moodle) → annotations, summary, comment, outputs.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { log } from './log.js';
+import { orderedLogs } from './ordered-log.js';
 import { groupProgress } from './progress.js';
+import { checkConcurrency, mapSettled } from '../core/concurrency.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -140,14 +142,13 @@ async function checkAll(
 ): Promise<{ runs: ReportRun[]; failOn: FailOn }> {
   const specs = config.staticOnly ? [NO_MOODLE] : config.moodles.length ? config.moodles : [''];
   const upgradeFrom = config.staticOnly ? undefined : defaultUpgradeFrom(config, ctx);
-  const runs: ReportRun[] = [];
-  let failOn: FailOn | undefined = config.failOn;
-  for (const spec of specs) {
+  // Side by side, bounded by the cores and the memory; each check's log groups come out whole.
+  const logs = orderedLogs(specs.length, log);
+  const settled = await mapSettled(specs, concurrency(specs.length), async (spec, i) => {
     const title = config.staticOnly ? 'static checks only' : `Moodle ${spec || '(default)'}`;
-    const progress = groupProgress(`moodle-plugin-check: ${title}`);
-    let result;
+    const progress = groupProgress(`moodle-plugin-check: ${title}`, logs.sinks[i]);
     try {
-      result = await runCheck({
+      return await runCheck({
         pluginDir: config.pluginDir,
         moodle: !config.staticOnly,
         moodleOptions: {
@@ -163,11 +164,27 @@ async function checkAll(
       });
     } finally {
       progress.close();
+      logs.done(i);
     }
-    failOn ??= result.config.failOn;
-    runs.push({ label: spec, report: result.report });
+  });
+  const runs: ReportRun[] = [];
+  let failOn: FailOn | undefined = config.failOn;
+  for (const [i, r] of settled.entries()) {
+    // The first failure in input order is the job's (bad input: exit 2; a bug: internal error).
+    if (r.status === 'rejected') throw r.reason;
+    failOn ??= r.value.config.failOn;
+    runs.push({ label: specs[i]!, report: r.value.report });
   }
   return { runs, failOn: failOn ?? 'error' };
+}
+
+/**
+ * How many versions at once: the machine's bound, or MPC_CONCURRENCY (a positive integer: the
+ * bench measures one after another against side by side with it).
+ */
+function concurrency(jobs: number): number {
+  const forced = Number(process.env.MPC_CONCURRENCY);
+  return Number.isInteger(forced) && forced > 0 ? Math.min(forced, jobs) : checkConcurrency(jobs);
 }
 
 /** `upgrade-from`: as given, else the PR's base commit when the clone has it. */

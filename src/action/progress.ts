@@ -4,20 +4,22 @@
 import type { Progress } from '../pipeline/progress.js';
 import { seconds } from '../report/markdown.js';
 import { log } from './log.js';
+import type { GroupLog } from './ordered-log.js';
 
-export function groupProgress(title: string): Progress & { close(): void } {
+/** Progress as log groups on `out` (the job log; a held sink when checks run side by side). */
+export function groupProgress(title: string, out: GroupLog = log): Progress & { close(): void } {
   let open = false;
   const close = (): void => {
-    if (open) log.endGroup();
+    if (open) out.endGroup();
     open = false;
   };
   return {
     note(line) {
-      log.info(line);
+      out.info(line);
     },
     phaseStarted(name) {
       close();
-      log.startGroup(`${title} · phase ${name}`);
+      out.startGroup(`${title} · phase ${name}`);
       open = true;
     },
     phaseProgress() {
@@ -26,9 +28,9 @@ export function groupProgress(title: string): Progress & { close(): void } {
     phaseEnded(phase, findings) {
       const time = phase.status === 'skipped' ? '' : ` in ${seconds(phase.durationMs)}`;
       const line = `${title} · phase ${phase.name}: ${phase.status}${time}${phase.detail ? ` — ${phase.detail}` : ''}`;
-      log.info(line);
+      out.info(line);
       for (const f of findings)
-        log.info(
+        out.info(
           `${f.severity} ${f.ruleId} ${f.file ?? ''}${f.line ? `:${f.line}` : ''} ${f.message}`,
         );
       close();

@@ -1,6 +1,6 @@
 // Over 400 lines: Site is one object with one lifecycle (mounts, environment patching, install,
 // upgrade, snapshot); its overlay, outcome summaries and the rules reading its output live apart.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   copyFileSync,
   cpSync,
@@ -445,7 +445,8 @@ export class Site {
 
   /** Saves the installed database and dataroot as a snapshot (atomically). */
   saveSnapshot(dir: string): void {
-    const tmp = `${dir}.tmp-${process.pid}`;
+    // Unique per save: checks of several versions can run in one process.
+    const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     rmSync(tmp, { recursive: true, force: true });
     cpSync(this.persistDir, tmp, { recursive: true });
     rmSync(dir, { recursive: true, force: true });
