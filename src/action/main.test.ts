@@ -375,9 +375,9 @@ describe.skipIf(!has45 || !has52)('action on Moodle 4.5 and 5.2 at once', () => 
       expect(r.summary).toMatch(/### Moodle 5\.2\.\d+/);
       const groups = r.stdout.split('\n').filter((l) => /^::(end)?group::/.test(l));
       // Groups never nest or interleave: open, close, open, close…
-      groups.forEach((l, i) =>
-        expect(l.startsWith(i % 2 === 0 ? '::group::' : '::endgroup::')).toBe(true),
-      );
+      groups.forEach((l, i) => {
+        expect(l.startsWith(i % 2 === 0 ? '::group::' : '::endgroup::')).toBe(true);
+      });
       const opened = groups.filter((l) => l.startsWith('::group::'));
       const last45 = opened.findLastIndex((l) => l.includes('Moodle 4.5 ·'));
       const first52 = opened.findIndex((l) => l.includes('Moodle 5.2 ·'));
