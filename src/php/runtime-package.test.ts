@@ -131,7 +131,7 @@ describe('runtime package naming', () => {
   it('pins one package per PHP version', () => {
     expect(runtimePackageSpec('8.3')).toMatchObject({
       name: '@php-wasm/node-8-3',
-      version: '3.1.54',
+      version: '3.1.56',
       integrity: expect.stringMatching(/^sha512-/) as unknown,
     });
   });
