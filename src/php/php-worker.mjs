@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { readdirSync } from 'node:fs';
 import Module from 'node:module';
+import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { loadPHPRuntime, PHP, PHPRequestHandler, setPhpIniEntries } from '@php-wasm/universal';
@@ -37,9 +38,10 @@ distinguished_name = req_distinguished_name
  */
 /**
  * @typedef {{
- *   loaderPath: string, processId: number, mounts: WorkerMount[], argv: string[],
- *   env: Record<string, string>, cwd: string | undefined, ini: Record<string, string>,
- *   limits: { maxOutputBytes: number, diskQuotaBytes: number }, shared: SharedState
+ *   loaderPath: string, build: 'jspi' | 'asyncify', processId: number, mounts: WorkerMount[],
+ *   argv: string[], env: Record<string, string>, cwd: string | undefined, ini: Record<string, string>,
+ *   limits: { maxOutputBytes: number, diskQuotaBytes: number, jspiStackKb: number },
+ *   shared: SharedState
  * }} WorkerInput
  */
 
@@ -62,11 +64,13 @@ function post(message, transfer) {
  * WebSocket class: on Node it calls `require('ws')` and then `Module.websocket.decorator`.
  * @php-wasm/node's loadNodeRuntime() starts a local WebSocket-to-TCP proxy for it; we do not.
  * Throwing from the constructor is not an option: the asyncify connect() path does not catch it
- * and the worker dies. So the socket is created closed and fails on the next tick, and PHP sees
- * "Connection refused" (curl, file_get_contents, fsockopen). Closed from the start matters where
- * WebAssembly.Suspending exists (Node 24): php-wasm's blocking connect() then waits for the socket
- * with Asyncify.handleSleep, which traps ("unreachable") in this asyncify build unless the answer
- * is known at once.
+ * and the worker dies. So the socket is created closed and fails in a microtask, and PHP sees
+ * "Connection refused" (curl, file_get_contents, fsockopen). Closed from the start matters for the
+ * asyncify build where WebAssembly.Suspending exists (Node 24): php-wasm's blocking connect() then
+ * waits for the socket with Asyncify.handleSleep, which traps ("unreachable") there unless the
+ * answer is known at once. A microtask, not the next tick: the JSPI build resumes PHP after a
+ * non-blocking connect() in a microtask, and curl, finding no socket error yet, went on to send
+ * ("Socket not connected") instead of reporting the refusal.
  */
 class NoNetworkWebSocket extends EventEmitter {
   static CONNECTING = 0;
@@ -84,7 +88,7 @@ class NoNetworkWebSocket extends EventEmitter {
   constructor(url) {
     super();
     this.url = url;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.emit('error', new Error('network access is disabled'));
       this.emit('close');
     });
@@ -388,10 +392,19 @@ function boundOutput(module, input, cli) {
 
 /** @param {WorkerInput} input */
 async function main(input) {
+  if (input.build === 'jspi') {
+    // The stacks JSPI runs WebAssembly on (see JSPI_STACK_KB): V8 sizes each new one from the
+    // first flag and checks it against the second. Process-wide, but only JSPI stacks read them
+    // after startup (a worker's own stack has its own limit); every JSPI worker sets the same.
+    v8.setFlagsFromString(`--wasm-stack-switching-stack-size=${input.limits.jspiStackKb}`);
+    v8.setFlagsFromString(`--stack-size=${input.limits.jspiStackKb}`);
+  }
   const loader = await import(pathToFileURL(input.loaderPath).href);
   /** @type {any} */
   let emscripten;
   const runtimeId = await loadPHPRuntime(loader, {
+    // What @php-wasm/node's loadNodeRuntime() passes: the loader is already the build's own.
+    phpWasmAsyncMode: input.build,
     processId: input.processId,
     // `_` would otherwise carry the host path of the Node entry script into PHP's environment.
     thisProgram: '/usr/local/bin/php',

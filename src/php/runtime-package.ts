@@ -47,11 +47,45 @@ export interface PackageSpec {
   integrity?: string;
 }
 
+/**
+ * Each package ships PHP twice: `asyncify/` (Binaryen's Asyncify, runs on any engine) and `jspi/`
+ * (JavaScript Promise Integration: WebAssembly.Suspending, on by default from Node 24).
+ */
+export type PhpWasmBuild = 'jspi' | 'asyncify';
+
+/** Whether this engine runs JSPI WebAssembly; @php-wasm/node asks the same question. */
+export function hasJspi(): boolean {
+  const wasm = (globalThis as { WebAssembly?: { Suspending?: unknown } }).WebAssembly;
+  return typeof wasm?.Suspending === 'function';
+}
+
+/**
+ * The build to run: JSPI when the engine has it, asyncify elsewhere. MPC_PHP_WASM_BUILD=jspi or
+ * =asyncify picks one (bench, tests); asking for jspi where the engine lacks it is an error.
+ */
+export function phpWasmBuild(
+  env: NodeJS.ProcessEnv = process.env,
+  jspi: boolean = hasJspi(),
+): PhpWasmBuild {
+  const wanted = env.MPC_PHP_WASM_BUILD;
+  if (wanted === undefined || wanted === '') return jspi ? 'jspi' : 'asyncify';
+  if (wanted !== 'jspi' && wanted !== 'asyncify') {
+    throw new Error(`MPC_PHP_WASM_BUILD must be jspi or asyncify, not ${JSON.stringify(wanted)}`);
+  }
+  if (wanted === 'jspi' && !jspi) {
+    throw new Error(
+      `MPC_PHP_WASM_BUILD=jspi, but Node ${process.version} has no WebAssembly.Suspending (JSPI)`,
+    );
+  }
+  return wanted;
+}
+
 export interface RuntimePackage {
   spec: PackageSpec;
   /** Directory holding the package's package.json. */
   dir: string;
-  /** The Emscripten loader module (`asyncify/php_8_3.js`) handed to loadPHPRuntime(). */
+  build: PhpWasmBuild;
+  /** The Emscripten loader module (`jspi/php_8_3.js`) handed to loadPHPRuntime(). */
   loaderPath: string;
   source: 'node_modules' | 'cache' | 'download';
 }
@@ -63,6 +97,8 @@ export interface RuntimePackageOptions {
   /** Look in node_modules first (default true). Off in tests of the download path. */
   useNodeModules?: boolean;
   fetch?: typeof globalThis.fetch;
+  /** Which of the package's builds to load; default phpWasmBuild(). */
+  build?: PhpWasmBuild;
 }
 
 export function runtimePackageSpec(phpVersion: PhpVersion): PackageSpec {
@@ -80,14 +116,17 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg || join(homedir(), '.cache'), 'moodle-plugin-check');
 }
 
-/**
- * Asyncify builds run on every Node we support; JSPI builds need Node 24+ and a feature flag on
- * some versions, so we never pick them (and never extract them from a download).
- */
-function loaderPathOf(dir: string, spec: PackageSpec): string {
+/** The package as loaded: its folder, the build and that build's loader (`jspi/php_8_3.js`). */
+function located(
+  spec: PackageSpec,
+  dir: string,
+  source: RuntimePackage['source'],
+  options: RuntimePackageOptions,
+): RuntimePackage {
+  const build = options.build ?? phpWasmBuild();
   const match = /node-(\d+)-(\d+)$/.exec(spec.name);
   const loader = match ? `php_${match[1]!}_${match[2]!}.js` : 'php.js';
-  return join(dir, 'asyncify', loader);
+  return { spec, dir, build, loaderPath: join(dir, build, loader), source };
 }
 
 export async function resolveRuntimePackage(
@@ -97,7 +136,7 @@ export async function resolveRuntimePackage(
   const spec = runtimePackageSpec(phpVersion);
   if (options.useNodeModules !== false) {
     const dir = await findInNodeModules(spec);
-    if (dir) return { spec, dir, loaderPath: loaderPathOf(dir, spec), source: 'node_modules' };
+    if (dir) return located(spec, dir, 'node_modules', options);
   }
   return fetchRuntimePackage(spec, options);
 }
@@ -124,7 +163,7 @@ export async function fetchRuntimePackage(
   const cacheRoot = join(options.cacheDir ?? defaultCacheDir(), 'php');
   const dir = join(cacheRoot, `${spec.name.replace(/^@/, '').replace('/', '+')}@${spec.version}`);
   if (existsSync(join(dir, COMPLETE_MARKER))) {
-    return { spec, dir, loaderPath: loaderPathOf(dir, spec), source: 'cache' };
+    return located(spec, dir, 'cache', options);
   }
 
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -151,7 +190,8 @@ export async function fetchRuntimePackage(
       file: archive,
       cwd: staging,
       strip: 1,
-      filter: (path) => /^package\/(package\.json|LICENSE|asyncify(\/.*)?)$/.test(path),
+      // Both builds (each with its loadable extensions), so one cached copy serves any Node.
+      filter: (path) => /^package\/(package\.json|LICENSE|(asyncify|jspi)(\/.*)?)$/.test(path),
     });
     await rm(archive);
     await writeFile(join(staging, COMPLETE_MARKER), `${integrity}\n`);
@@ -163,7 +203,7 @@ export async function fetchRuntimePackage(
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  return { spec, dir, loaderPath: loaderPathOf(dir, spec), source: 'download' };
+  return located(spec, dir, 'download', options);
 }
 
 async function fetchDist(
