@@ -6,7 +6,7 @@
 // applied here because only here can they be applied while PHP runs: the output kept per stream
 // (the parent sizes the shared buffers) and the bytes PHP may write into files (ENOSPC beyond).
 import { EventEmitter } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import Module from 'node:module';
 import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -64,13 +64,11 @@ function post(message, transfer) {
  * WebSocket class: on Node it calls `require('ws')` and then `Module.websocket.decorator`.
  * @php-wasm/node's loadNodeRuntime() starts a local WebSocket-to-TCP proxy for it; we do not.
  * Throwing from the constructor is not an option: the asyncify connect() path does not catch it
- * and the worker dies. So the socket is created closed and fails in a microtask, and PHP sees
+ * and the worker dies. So the socket is created closed and fails on the next tick, and PHP sees
  * "Connection refused" (curl, file_get_contents, fsockopen). Closed from the start matters for the
  * asyncify build where WebAssembly.Suspending exists (Node 24): php-wasm's blocking connect() then
  * waits for the socket with Asyncify.handleSleep, which traps ("unreachable") there unless the
- * answer is known at once. A microtask, not the next tick: the JSPI build resumes PHP after a
- * non-blocking connect() in a microtask, and curl, finding no socket error yet, went on to send
- * ("Socket not connected") instead of reporting the refusal.
+ * answer is known at once. The JSPI build refuses the same way (see suspendingConnect()).
  */
 class NoNetworkWebSocket extends EventEmitter {
   static CONNECTING = 0;
@@ -88,7 +86,7 @@ class NoNetworkWebSocket extends EventEmitter {
   constructor(url) {
     super();
     this.url = url;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.emit('error', new Error('network access is disabled'));
       this.emit('close');
     });
@@ -390,6 +388,38 @@ function boundOutput(module, input, cli) {
   }
 }
 
+/**
+ * php-wasm 3.1.56's JSPI build runs connect() through Asyncify.handleSleep, which returns a
+ * Promise, but suspends only on imports named like `wasm_connect`; the module imports
+ * `__syscall_connect`, so the Promise reached WebAssembly as 0 and every connect() "succeeded"
+ * at once: stream_socket_client() and fsockopen() returned a socket whose writes then failed,
+ * instead of "Connection refused". Instantiating the module ourselves (Emscripten's
+ * instantiateWasm hook) lets that import suspend like the others.
+ * @param {{ dependencyFilename: string }} loader
+ */
+function suspendingConnect(loader) {
+  return (
+    /** @type {{ env: Record<string, any> }} */ imports,
+    /** @type {(instance: WebAssembly.Instance, module: WebAssembly.Module) => void} */ receive,
+  ) => {
+    const Suspending = /** @type {any} */ (WebAssembly).Suspending;
+    const connect = imports.env.__syscall_connect;
+    if (typeof connect === 'function' && !(connect instanceof Suspending)) {
+      imports.env.__syscall_connect = new Suspending(connect);
+    }
+    WebAssembly.instantiate(readFileSync(loader.dependencyFilename), imports).then(
+      ({ instance, module }) => receive(instance, module),
+      (error) => {
+        // Emscripten waits on `receive` for ever; an uncaught error ends the worker instead.
+        setImmediate(() => {
+          throw error;
+        });
+      },
+    );
+    return {};
+  };
+}
+
 /** @param {WorkerInput} input */
 async function main(input) {
   if (input.build === 'jspi') {
@@ -414,6 +444,7 @@ async function main(input) {
     onRuntimeInitialized(module) {
       emscripten = module;
     },
+    ...(input.build === 'jspi' ? { instantiateWasm: suspendingConnect(loader) } : {}),
   });
   const php = new PHP(runtimeId);
   // An HTTP request (runtime.request()) runs PHP as a web SAPI; everything else as the CLI.
