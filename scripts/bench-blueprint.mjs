@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export function benchBlueprint({ root, tmp, timeRun }) {
+export function benchBlueprint({ root, tmp, timeRun, label }) {
   const cli = path.join(root, 'bin/moodle-plugin-check.js');
   const courses = Array.from({ length: 5 }, (_, i) => ({
     fullname: `Bench course ${i + 1}`,
@@ -63,7 +63,7 @@ export function benchBlueprint({ root, tmp, timeRun }) {
     throw new Error(`blueprint run exited ${r.status}: ${r.stdout.slice(0, 500)}`);
   const report = JSON.parse(r.stdout);
   console.log(
-    `\nBlueprint: 5 courses, 50 users, 50 enrolments, 5 labels, login + request on Moodle ${report.moodle.release.replace(/ \(Build.*/, '')} (PHP ${report.moodle.php}), mod_example installed first; wall ${(r.ms / 1000).toFixed(1)} s, peak RSS ${Math.round(r.rssKb / 1024)} MB`,
+    `\nBlueprint: 5 courses, 50 users, 50 enrolments, 5 labels, login + request on Moodle ${report.moodle.release.replace(/ \(Build.*/, '')} (PHP ${report.moodle.php}), mod_example installed first; wall ${(r.ms / 1000).toFixed(1)} s, peak RSS ${Math.round(r.rssKb / 1024)} MB (${label})`,
   );
   console.table(
     report.phases.map((p) => ({

@@ -2,7 +2,8 @@
 // Static lint of each plugin in a fresh process: wall time, phase times, peak RSS, and the ratio
 // to a baseline measured in the same run (a Node process that walks and reads the same files).
 // Defaults to the bundled fixture plus every folder in $MPC_BENCH_PLUGINS (colon-separated
-// list of plugin dirs or of folders of plugins).
+// list of plugin dirs or of folders of plugins). Moodle phases run once per php-wasm build:
+// $MPC_BENCH_BUILDS (jspi,asyncify), else $MPC_PHP_WASM_BUILD, else both where Node has JSPI.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,21 @@ const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'bin/moodle-plugin-check.js');
 const rss = path.join(root, 'scripts/bench-rss.mjs');
 const baseline = path.join(root, 'scripts/bench-baseline.mjs');
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const PHP_WASM = manifest.dependencies['@php-wasm/universal'];
+const hasJspi = typeof globalThis.WebAssembly?.Suspending === 'function';
+/** php-wasm builds to measure, the default build (what `check` picks here) first. */
+const builds = (
+  process.env.MPC_BENCH_BUILDS ??
+  process.env.MPC_PHP_WASM_BUILD ??
+  (hasJspi ? 'jspi,asyncify' : 'asyncify')
+)
+  .split(',')
+  .filter(Boolean);
+for (const b of builds) {
+  if (b !== 'jspi' && b !== 'asyncify') throw new Error(`unknown php-wasm build ${b}`);
+  if (b === 'jspi' && !hasJspi) throw new Error(`node ${process.version} has no JSPI`);
+}
 
 function plugins() {
   const args = process.argv.slice(2);
@@ -33,28 +49,27 @@ function plugins() {
   return out;
 }
 
-/** Runs `check` with the given arguments and a JSON report; returns the timing and the report. */
-function timeCheck(args, out) {
-  const r = timeRun([
-    cli,
-    'check',
-    ...args,
-    '--format',
-    'json',
-    '--output',
-    out,
-    '--fail-on',
-    'never',
-  ]);
+/**
+ * Runs `check` with the given arguments and a JSON report, on php-wasm `build` (default: the
+ * first of `builds`); returns the timing and the report.
+ */
+function timeCheck(args, out, build = builds[0]) {
+  const r = timeRun(
+    [cli, 'check', ...args, '--format', 'json', '--output', out, '--fail-on', 'never'],
+    build,
+  );
   if (r.status !== 0) throw new Error(`check ${args.join(' ')} exited ${r.status}`);
   const report = JSON.parse(readFileSync(out, 'utf8'));
   const phase = (name) => report.phases.find((p) => p.name === name)?.durationMs ?? 0;
   return { ...r, report, phase };
 }
 
-function timeRun(argv) {
+function timeRun(argv, build = builds[0]) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', rss, ...argv], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', rss, ...argv], {
+    encoding: 'utf8',
+    env: { ...process.env, MPC_PHP_WASM_BUILD: build },
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const m = /@@bench (\{.*\})/.exec(r.stderr);
   return { ms, rssKb: m ? JSON.parse(m[1]).maxRssKb : NaN, status: r.status, stdout: r.stdout };
@@ -75,6 +90,7 @@ for (const dir of plugins()) {
   const wall = median(runs.map((r) => r.ms));
   const base = median(bases.map((r) => r.ms));
   rows.push({
+    node: process.version,
     plugin: report.plugin.component ?? path.basename(dir),
     files: report.phases.find((p) => p.name === 'lint')?.detail?.match(/(\d+) files/)?.[1] ?? '?',
     'detect ms': phase('detect'),
@@ -109,45 +125,53 @@ if (branches.length > 0) {
     return `${major}${minor.padStart(2, '0')}`;
   };
   const moodleRows = [];
+  const wasmReport = (b, mode, build = builds[0]) =>
+    path.join(tmp, `moodle-${b}-${build}-${mode}.json`);
   for (const b of branches) {
     const sites = path.join(cache, 'sites');
-    for (const mode of ['cold', 'warm']) {
-      if (mode === 'cold' && existsSync(sites)) {
-        for (const d of ls(sites))
-          if (d.startsWith(`${branchNo(b)}-`))
-            rmSync(path.join(sites, d), { recursive: true, force: true });
+    for (const build of builds) {
+      for (const mode of ['cold', 'warm']) {
+        if (mode === 'cold' && existsSync(sites)) {
+          for (const d of ls(sites))
+            if (d.startsWith(`${branchNo(b)}-`))
+              rmSync(path.join(sites, d), { recursive: true, force: true });
+        }
+        const out = wasmReport(b, mode, build);
+        const { report, phase, ...r } = timeCheck([plugin, '--moodle', b, '--offline'], out, build);
+        moodleRows.push({
+          node: process.version,
+          'php-wasm': `${PHP_WASM} ${build}`,
+          moodle: report.moodle.release.replace(/ \(Build.*/, ''),
+          php: report.moodle.php,
+          run: mode,
+          'provision s': (phase('provision') / 1000).toFixed(1),
+          'install s': (phase('install') / 1000).toFixed(1),
+          'wall s': (r.ms / 1000).toFixed(1),
+          'peak RSS MB': Math.round(r.rssKb / 1024),
+          findings: `${report.summary.errors}E ${report.summary.warnings}W ${report.summary.notices}N`,
+        });
       }
-      const out = path.join(tmp, `moodle-${b}-${mode}.json`);
-      const { report, phase, ...r } = timeCheck([plugin, '--moodle', b, '--offline'], out);
-      moodleRows.push({
-        moodle: report.moodle.release.replace(/ \(Build.*/, ''),
-        php: report.moodle.php,
-        run: mode,
-        'provision s': (phase('provision') / 1000).toFixed(1),
-        'install s': (phase('install') / 1000).toFixed(1),
-        'wall s': (r.ms / 1000).toFixed(1),
-        'peak RSS MB': Math.round(r.rssKb / 1024),
-        findings: `${report.summary.errors}E ${report.summary.warnings}W ${report.summary.notices}N`,
-      });
     }
   }
   console.log(
     `\nMoodle phases (php-wasm, SQLite) for ${path.basename(plugin)}; peak RSS is the whole process, PHP worker threads included`,
   );
   console.table(moodleRows);
-  // The same installs on the host's native php (when there is one), for a WASM/native ratio.
+  // The same installs on the host's native php (when there is one), for a WASM/native ratio
+  // (against the default build).
   const { benchNative } = await import('./bench-native.mjs');
-  await benchNative({
-    branches,
-    plugin,
-    wasmReport: (b, mode) => path.join(tmp, `moodle-${b}-${mode}.json`),
-  });
+  await benchNative({ branches, plugin, wasmReport: (b, mode) => wasmReport(b, mode) });
 }
 
 // Blueprint: MPC_BENCH_BLUEPRINT=1 (5 courses, 50 users; see scripts/bench-blueprint.mjs).
 if (process.env.MPC_BENCH_BLUEPRINT) {
   const { benchBlueprint } = await import('./bench-blueprint.mjs');
-  benchBlueprint({ root, tmp, timeRun });
+  benchBlueprint({
+    root,
+    tmp,
+    timeRun,
+    label: `node ${process.version}, php-wasm ${PHP_WASM} ${builds[0]}`,
+  });
 }
 
 // Upgrade path: MPC_BENCH_UPGRADE=<old dir>:<new dir> (e.g. /work/upgrade-src/attendance-2022:
@@ -165,6 +189,8 @@ if (upgradePair.length === 2) {
     );
     const u = report.upgrade;
     rows.push({
+      node: process.version,
+      'php-wasm': `${PHP_WASM} ${builds[0]}`,
       moodle: report.moodle?.release.replace(/ \(Build.*/, '') ?? '-',
       'from → to': u ? `${u.from.version} → ${u.to.version}` : '-',
       steps: u ? u.components.flatMap((c) => c.steps).filter((s) => s.ran).length : 0,

@@ -8,8 +8,9 @@
 // applied here because only here can they be applied while PHP runs: the output kept per stream
 // (the parent sizes the shared buffers) and the bytes PHP may write into files (ENOSPC beyond).
 import { EventEmitter } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import Module from 'node:module';
+import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { loadPHPRuntime, PHP, PHPRequestHandler, setPhpIniEntries } from '@php-wasm/universal';
@@ -39,9 +40,10 @@ distinguished_name = req_distinguished_name
  */
 /**
  * @typedef {{
- *   loaderPath: string, processId: number, mounts: WorkerMount[], argv: string[],
- *   env: Record<string, string>, cwd: string | undefined, ini: Record<string, string>,
- *   limits: { maxOutputBytes: number, diskQuotaBytes: number }, shared: SharedState
+ *   loaderPath: string, build: 'jspi' | 'asyncify', processId: number, mounts: WorkerMount[],
+ *   argv: string[], env: Record<string, string>, cwd: string | undefined, ini: Record<string, string>,
+ *   limits: { maxOutputBytes: number, diskQuotaBytes: number, jspiStackKb: number },
+ *   shared: SharedState
  * }} WorkerInput
  */
 
@@ -65,10 +67,10 @@ function post(message, transfer) {
  * @php-wasm/node's loadNodeRuntime() starts a local WebSocket-to-TCP proxy for it; we do not.
  * Throwing from the constructor is not an option: the asyncify connect() path does not catch it
  * and the worker dies. So the socket is created closed and fails on the next tick, and PHP sees
- * "Connection refused" (curl, file_get_contents, fsockopen). Closed from the start matters where
- * WebAssembly.Suspending exists (Node 24): php-wasm's blocking connect() then waits for the socket
- * with Asyncify.handleSleep, which traps ("unreachable") in this asyncify build unless the answer
- * is known at once.
+ * "Connection refused" (curl, file_get_contents, fsockopen). Closed from the start matters for the
+ * asyncify build where WebAssembly.Suspending exists (Node 24): php-wasm's blocking connect() then
+ * waits for the socket with Asyncify.handleSleep, which traps ("unreachable") there unless the
+ * answer is known at once. The JSPI build refuses the same way (see suspendingConnect()).
  */
 class NoNetworkWebSocket extends EventEmitter {
   static CONNECTING = 0;
@@ -388,12 +390,53 @@ function boundOutput(module, input, cli) {
   }
 }
 
+/**
+ * php-wasm 3.1.56's JSPI build runs connect() through Asyncify.handleSleep, which returns a
+ * Promise, but suspends only on imports named like `wasm_connect`; the module imports
+ * `__syscall_connect`, so the Promise reached WebAssembly as 0 and every connect() "succeeded"
+ * at once: stream_socket_client() and fsockopen() returned a socket whose writes then failed,
+ * instead of "Connection refused". Instantiating the module ourselves (Emscripten's
+ * instantiateWasm hook) lets that import suspend like the others.
+ * @param {{ dependencyFilename: string }} loader
+ */
+function suspendingConnect(loader) {
+  return (
+    /** @type {{ env: Record<string, any> }} */ imports,
+    /** @type {(instance: WebAssembly.Instance, module: WebAssembly.Module) => void} */ receive,
+  ) => {
+    const Suspending = /** @type {any} */ (WebAssembly).Suspending;
+    const connect = imports.env.__syscall_connect;
+    if (typeof connect === 'function' && !(connect instanceof Suspending)) {
+      imports.env.__syscall_connect = new Suspending(connect);
+    }
+    WebAssembly.instantiate(readFileSync(loader.dependencyFilename), imports).then(
+      ({ instance, module }) => receive(instance, module),
+      (error) => {
+        // Emscripten waits on `receive` for ever; an uncaught error ends the worker instead.
+        setImmediate(() => {
+          throw error;
+        });
+      },
+    );
+    return {};
+  };
+}
+
 /** @param {WorkerInput} input */
 async function main(input) {
+  if (input.build === 'jspi') {
+    // The stacks JSPI runs WebAssembly on (see JSPI_STACK_KB): V8 sizes each new one from the
+    // first flag and checks it against the second. Process-wide, but only JSPI stacks read them
+    // after startup (a worker's own stack has its own limit); every JSPI worker sets the same.
+    v8.setFlagsFromString(`--wasm-stack-switching-stack-size=${input.limits.jspiStackKb}`);
+    v8.setFlagsFromString(`--stack-size=${input.limits.jspiStackKb}`);
+  }
   const loader = await import(pathToFileURL(input.loaderPath).href);
   /** @type {any} */
   let emscripten;
   const runtimeId = await loadPHPRuntime(loader, {
+    // What @php-wasm/node's loadNodeRuntime() passes: the loader is already the build's own.
+    phpWasmAsyncMode: input.build,
     processId: input.processId,
     // `_` would otherwise carry the host path of the Node entry script into PHP's environment.
     thisProgram: '/usr/local/bin/php',
@@ -403,6 +446,7 @@ async function main(input) {
     onRuntimeInitialized(module) {
       emscripten = module;
     },
+    ...(input.build === 'jspi' ? { instantiateWasm: suspendingConnect(loader) } : {}),
   });
   const php = new PHP(runtimeId);
   // An HTTP request (runtime.request()) runs PHP as a web SAPI; everything else as the CLI.

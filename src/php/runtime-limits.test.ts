@@ -279,6 +279,7 @@ describe.runIf(process.env.MPC_SLOW !== '0')('PhpRuntime bounds (PHP 8.3 WASM)',
       resolvedPackage: {
         spec: { name: '@php-wasm/node-8-3', version: '0' },
         dir: root,
+        build: 'asyncify',
         loaderPath: join(root, 'missing-loader.js'),
         source: 'cache',
       },

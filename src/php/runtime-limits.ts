@@ -34,6 +34,16 @@ export const RUNTIME_INI: Readonly<Record<string, string>> = {
   'zend.max_allowed_stack_size': String(512 * 1024),
 };
 
+/**
+ * Native stack, in KB, of the JSPI build's WebAssembly. JSPI runs it on V8's secondary stacks,
+ * 984 KB by default, where the asyncify build has the worker's whole 4 MB stack. With 984 KB,
+ * recursion through internal calls overflowed the engine stack (a crash) at about 2,300 levels,
+ * before PHP's own check above fired at about 2,600. With 3000 KB the engine stack ends at about
+ * 7,400 levels: after PHP's check, before the 1 MiB WebAssembly stack (about 7,900), whose overrun
+ * would corrupt memory instead of failing cleanly.
+ */
+export const JSPI_STACK_KB = 3000;
+
 /** What the bounds did in one run; on every result and on the errors of a run that did not end. */
 export interface PhpRunLimits {
   /** Bytes of stdout PHP printed beyond what was kept (the middle of the stream). */

@@ -11,6 +11,8 @@ import { createPhpRuntime } from './runtime.js';
 import {
   defaultCacheDir,
   fetchRuntimePackage,
+  hasJspi,
+  phpWasmBuild,
   resolveRuntimePackage,
   runtimePackageSpec,
   type PackageSpec,
@@ -40,7 +42,7 @@ describe('fetchRuntimePackage against a local registry', () => {
     );
     writeFileSync(join(src, 'package', 'asyncify', 'php_8_3.js'), 'export const fake = true;\n');
     writeFileSync(join(src, 'package', 'asyncify', '8_3_0', 'php_8_3.wasm'), 'wasm');
-    writeFileSync(join(src, 'package', 'jspi', 'php_8_3.js'), 'not wanted');
+    writeFileSync(join(src, 'package', 'jspi', 'php_8_3.js'), 'export const fake = true;\n');
     writeFileSync(join(src, 'package', 'index.js'), 'not wanted');
     const file = join(work, 'pkg.tgz');
     await create({ gzip: true, file, cwd: src, portable: true }, ['package']);
@@ -86,17 +88,33 @@ describe('fetchRuntimePackage against a local registry', () => {
     ...extra,
   });
 
-  it('downloads, verifies and extracts only the asyncify build, then serves it from the cache', async () => {
-    const first = await fetchRuntimePackage(spec({ integrity }), { cacheDir, registryUrl });
+  it('downloads, verifies and extracts both builds (nothing else), then serves them from the cache', async () => {
+    const first = await fetchRuntimePackage(spec({ integrity }), {
+      cacheDir,
+      registryUrl,
+      build: 'asyncify',
+    });
     expect(first.source).toBe('download');
     expect(first.dir).toBe(join(cacheDir, 'php', `fake+node-8-3@${VERSION}`));
+    expect(first.build).toBe('asyncify');
     expect(first.loaderPath).toBe(join(first.dir, 'asyncify', 'php_8_3.js'));
     expect(existsSync(first.loaderPath)).toBe(true);
-    expect(readdirSync(first.dir).sort()).toEqual(['.mpc-complete', 'asyncify', 'package.json']);
+    expect(readdirSync(first.dir).sort()).toEqual([
+      '.mpc-complete',
+      'asyncify',
+      'jspi',
+      'package.json',
+    ]);
     expect(readdirSync(join(cacheDir, 'php'))).toEqual([`fake+node-8-3@${VERSION}`]);
 
-    const second = await fetchRuntimePackage(spec({ integrity }), { cacheDir, registryUrl });
+    const second = await fetchRuntimePackage(spec({ integrity }), {
+      cacheDir,
+      registryUrl,
+      build: 'jspi',
+    });
     expect(second.source).toBe('cache');
+    expect(second.loaderPath).toBe(join(first.dir, 'jspi', 'php_8_3.js'));
+    expect(existsSync(second.loaderPath)).toBe(true);
     expect(hits.filter((url) => url.endsWith('.tgz'))).toHaveLength(1);
   });
 
@@ -127,11 +145,31 @@ describe('fetchRuntimePackage against a local registry', () => {
   });
 });
 
+describe('php-wasm build choice', () => {
+  it('picks jspi where the engine has WebAssembly.Suspending, asyncify elsewhere', () => {
+    expect(phpWasmBuild({}, true)).toBe('jspi');
+    expect(phpWasmBuild({}, false)).toBe('asyncify');
+    expect(phpWasmBuild({ MPC_PHP_WASM_BUILD: '' }, true)).toBe('jspi');
+    expect(phpWasmBuild({})).toBe(hasJspi() ? 'jspi' : 'asyncify');
+  });
+
+  it('follows MPC_PHP_WASM_BUILD, and refuses jspi without JSPI or an unknown build', () => {
+    expect(phpWasmBuild({ MPC_PHP_WASM_BUILD: 'asyncify' }, true)).toBe('asyncify');
+    expect(phpWasmBuild({ MPC_PHP_WASM_BUILD: 'jspi' }, true)).toBe('jspi');
+    expect(() => phpWasmBuild({ MPC_PHP_WASM_BUILD: 'jspi' }, false)).toThrow(
+      /no WebAssembly.Suspending/,
+    );
+    expect(() => phpWasmBuild({ MPC_PHP_WASM_BUILD: 'wasm64' }, true)).toThrow(
+      /must be jspi or asyncify/,
+    );
+  });
+});
+
 describe('runtime package naming', () => {
   it('pins one package per PHP version', () => {
     expect(runtimePackageSpec('8.3')).toMatchObject({
       name: '@php-wasm/node-8-3',
-      version: '3.1.54',
+      version: '3.1.56',
       integrity: expect.stringMatching(/^sha512-/) as unknown,
     });
   });
@@ -150,9 +188,17 @@ describe.runIf(process.env.MPC_NETWORK === '1')('real npm registry download', ()
     try {
       const pkg = await resolveRuntimePackage('8.3', { cacheDir, useNodeModules: false });
       expect(pkg.source).toBe('download');
-      const php = await createPhpRuntime({ phpVersion: '8.3', mounts: [], resolvedPackage: pkg });
-      const result = await php.cli(['php', '-r', 'echo PHP_VERSION;']);
-      expect(result.stdout).toMatch(/^8\.3\./);
+      const builds = hasJspi() ? (['asyncify', 'jspi'] as const) : (['asyncify'] as const);
+      for (const build of builds) {
+        const resolvedPackage = await resolveRuntimePackage('8.3', {
+          cacheDir,
+          useNodeModules: false,
+          build,
+        });
+        const php = await createPhpRuntime({ phpVersion: '8.3', mounts: [], resolvedPackage });
+        const result = await php.cli(['php', '-r', 'echo PHP_VERSION;']);
+        expect(result.stdout).toMatch(/^8\.3\./);
+      }
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
     }

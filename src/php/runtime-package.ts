@@ -10,27 +10,27 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { extract } from 'tar';
 
-/** The @php-wasm release every runtime package is pinned to. 3.1.55+ require Node 24. */
-export const PHP_WASM_VERSION = '3.1.54';
+/** The @php-wasm release every runtime package is pinned to. 3.1.55+ require Node >= 24.18. */
+export const PHP_WASM_VERSION = '3.1.56';
 
 export const DEFAULT_REGISTRY_URL = 'https://registry.npmjs.org';
 
 /** `dist.integrity` of each pinned package, as published; a download must match it byte for byte. */
 const PINNED_INTEGRITY = {
   '7.4':
-    'sha512-X9i3UCopzF1sfZ2Ix50cT06LTZgAYbpi1g9mlhrDE5+JyyezV/YmJzY/8BIeiD1VN80rr26um+k+2CYqsgabxQ==',
+    'sha512-Zj5aHoY2c43kcO6BhM+JWz+06nq7WcHkp3R428Ij6QqxFFFp0VlF5NbrqtWmppK8xY2ZoV+f0NQsnYsBBEjM7A==',
   '8.0':
-    'sha512-wh57ixwcacO6rqKir6Cp5NyYbncIqyt3sUD7gdXVt9/ZGI5q5ysuR5UQ4mfERKBA2rfnaCpYKpQgVPmrs92oaQ==',
+    'sha512-KWThNeQGRMhk1sWCfsS89vyBuhOtoK83hWLgdiaPZoG8Gcv6G6xeALTReCUkAxWLPHaBKwdUK93gQoxpt867Iw==',
   '8.1':
-    'sha512-MLJ9lLGMnfitXwf6diQYJNG+k7Pv3Fzh/ZcbYsqwdITBPd4gy05BDwirIoboh3tvu3NLMhzydVz4dpJ5UYbSKw==',
+    'sha512-q98eZevp4+apYNjyeJvTh6ymuPxnDtwe84u8xw/Jui5xQTnbKIWEdUsZptGlnVXM6eSOzjC7Kyto2lF7UEBEJg==',
   '8.2':
-    'sha512-a01+IU7ZPxYPvgwnIYzC6ob4Eu0MFwbQ1OH0JKzm/pdFnaiRNC3bvHF4bp3pjaL6266vb8D3ojBvP3hMYiX3AA==',
+    'sha512-A2n+6GYN/Qq58JTWcpq44gGb+zKtT5CYDf6rJlnVsrClvOToUL/DTcGTvkT4HHjkC9cPBLnDVZ6ns91ugq6n1g==',
   '8.3':
-    'sha512-vZhfYqySKtpxb1+JvOHdGvZG82vhD7WgH5PYm7xjOYxQiXftqOtBLjwN5ZPg4562MMKrWFOLKHnW2JrxtvfyoQ==',
+    'sha512-FGj6HK9zlh+3Zoh/qOSP7WS1zPWvWMW1oBVojRzedW1j5XxlbXydcypUYpAcsdlQdrVFJ3VzSqytXK4QmQwaFQ==',
   '8.4':
-    'sha512-I0CKNOqxq2MfW+GDiKnKRMdVKZlYqtkHtmnAHbdMDBoE72DO73m/79z7CI0HNzVcQsHfCkbXj2XxS3/yEztjkA==',
+    'sha512-fam1tyIcDqyJrgUvm3gW37FZhE02YOL2nYUJpLwq0B9QA4WxQo2wx0W1Tg9LBoIeD7JtvEOHk1soyg6awLPMDQ==',
   '8.5':
-    'sha512-n0R+XHuv7rkCmZ+y156khHjrni1Ij/jqVU41MDsie/aCC+gRqBLM+BXOOJ5CSejkFd0pj83kZcFJHrqVy8I/nw==',
+    'sha512-dCalDHUAcX+/VgQbioj0HpzPb+cgTT6kpV12JBegtE0GgOXN2SJnZDi+8LGyVY8DH6APX9MqSYsppKRc+dACBQ==',
 } as const;
 
 export type PhpVersion = keyof typeof PINNED_INTEGRITY;
@@ -47,11 +47,45 @@ export interface PackageSpec {
   integrity?: string;
 }
 
+/**
+ * Each package ships PHP twice: `asyncify/` (Binaryen's Asyncify, runs on any engine) and `jspi/`
+ * (JavaScript Promise Integration: WebAssembly.Suspending, on by default from Node 24).
+ */
+export type PhpWasmBuild = 'jspi' | 'asyncify';
+
+/** Whether this engine runs JSPI WebAssembly; @php-wasm/node asks the same question. */
+export function hasJspi(): boolean {
+  const wasm = (globalThis as { WebAssembly?: { Suspending?: unknown } }).WebAssembly;
+  return typeof wasm?.Suspending === 'function';
+}
+
+/**
+ * The build to run: JSPI when the engine has it, asyncify elsewhere. MPC_PHP_WASM_BUILD=jspi or
+ * =asyncify picks one (bench, tests); asking for jspi where the engine lacks it is an error.
+ */
+export function phpWasmBuild(
+  env: NodeJS.ProcessEnv = process.env,
+  jspi: boolean = hasJspi(),
+): PhpWasmBuild {
+  const wanted = env.MPC_PHP_WASM_BUILD;
+  if (wanted === undefined || wanted === '') return jspi ? 'jspi' : 'asyncify';
+  if (wanted !== 'jspi' && wanted !== 'asyncify') {
+    throw new Error(`MPC_PHP_WASM_BUILD must be jspi or asyncify, not ${JSON.stringify(wanted)}`);
+  }
+  if (wanted === 'jspi' && !jspi) {
+    throw new Error(
+      `MPC_PHP_WASM_BUILD=jspi, but Node ${process.version} has no WebAssembly.Suspending (JSPI)`,
+    );
+  }
+  return wanted;
+}
+
 export interface RuntimePackage {
   spec: PackageSpec;
   /** Directory holding the package's package.json. */
   dir: string;
-  /** The Emscripten loader module (`asyncify/php_8_3.js`) handed to loadPHPRuntime(). */
+  build: PhpWasmBuild;
+  /** The Emscripten loader module (`jspi/php_8_3.js`) handed to loadPHPRuntime(). */
   loaderPath: string;
   source: 'node_modules' | 'cache' | 'download';
 }
@@ -63,6 +97,8 @@ export interface RuntimePackageOptions {
   /** Look in node_modules first (default true). Off in tests of the download path. */
   useNodeModules?: boolean;
   fetch?: typeof globalThis.fetch;
+  /** Which of the package's builds to load; default phpWasmBuild(). */
+  build?: PhpWasmBuild;
 }
 
 export function runtimePackageSpec(phpVersion: PhpVersion): PackageSpec {
@@ -80,14 +116,17 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg || join(homedir(), '.cache'), 'moodle-plugin-check');
 }
 
-/**
- * Asyncify builds run on every Node we support; JSPI builds need Node 24+ and a feature flag on
- * some versions, so we never pick them (and never extract them from a download).
- */
-function loaderPathOf(dir: string, spec: PackageSpec): string {
+/** The package as loaded: its folder, the build and that build's loader (`jspi/php_8_3.js`). */
+function located(
+  spec: PackageSpec,
+  dir: string,
+  source: RuntimePackage['source'],
+  options: RuntimePackageOptions,
+): RuntimePackage {
+  const build = options.build ?? phpWasmBuild();
   const match = /node-(\d+)-(\d+)$/.exec(spec.name);
   const loader = match ? `php_${match[1]!}_${match[2]!}.js` : 'php.js';
-  return join(dir, 'asyncify', loader);
+  return { spec, dir, build, loaderPath: join(dir, build, loader), source };
 }
 
 export async function resolveRuntimePackage(
@@ -97,7 +136,7 @@ export async function resolveRuntimePackage(
   const spec = runtimePackageSpec(phpVersion);
   if (options.useNodeModules !== false) {
     const dir = await findInNodeModules(spec);
-    if (dir) return { spec, dir, loaderPath: loaderPathOf(dir, spec), source: 'node_modules' };
+    if (dir) return located(spec, dir, 'node_modules', options);
   }
   return fetchRuntimePackage(spec, options);
 }
@@ -124,7 +163,7 @@ export async function fetchRuntimePackage(
   const cacheRoot = join(options.cacheDir ?? defaultCacheDir(), 'php');
   const dir = join(cacheRoot, `${spec.name.replace(/^@/, '').replace('/', '+')}@${spec.version}`);
   if (existsSync(join(dir, COMPLETE_MARKER))) {
-    return { spec, dir, loaderPath: loaderPathOf(dir, spec), source: 'cache' };
+    return located(spec, dir, 'cache', options);
   }
 
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -151,7 +190,8 @@ export async function fetchRuntimePackage(
       file: archive,
       cwd: staging,
       strip: 1,
-      filter: (path) => /^package\/(package\.json|LICENSE|asyncify(\/.*)?)$/.test(path),
+      // Both builds (each with its loadable extensions), so one cached copy serves any Node.
+      filter: (path) => /^package\/(package\.json|LICENSE|(asyncify|jspi)(\/.*)?)$/.test(path),
     });
     await rm(archive);
     await writeFile(join(staging, COMPLETE_MARKER), `${integrity}\n`);
@@ -163,7 +203,7 @@ export async function fetchRuntimePackage(
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  return { spec, dir, loaderPath: loaderPathOf(dir, spec), source: 'download' };
+  return located(spec, dir, 'download', options);
 }
 
 async function fetchDist(

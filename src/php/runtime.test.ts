@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPhpRuntime, PhpTimeoutError, type PhpRuntime } from './runtime.js';
-import { resolveRuntimePackage } from './runtime-package.js';
+import { phpWasmBuild, resolveRuntimePackage } from './runtime-package.js';
 
 // Boots real PHP 8.3 WASM runtimes (~0.5 s each). MPC_SLOW=0 skips them.
 describe.runIf(process.env.MPC_SLOW !== '0')('PhpRuntime (PHP 8.3 WASM)', () => {
@@ -188,13 +188,16 @@ describe.runIf(process.env.MPC_SLOW !== '0')('PhpRuntime (PHP 8.3 WASM)', () => 
       curl_setopt($c, CURLOPT_RETURNTRANSFER, true);
       curl_setopt($c, CURLOPT_TIMEOUT, 2);
       echo json_encode([
+        'fsock' => $s !== false, 'fsockerr' => $errstr,
         'http' => $http, 'curl' => curl_exec($c), 'curlerr' => curl_error($c),
         'shell' => @shell_exec('echo hi'), 'exec' => exec('id', $out, $rc), 'rc' => $rc,
       ]);`;
     try {
       const result = await php.cli(['php', '-r', code]);
       const seen = JSON.parse(result.stdout) as Record<string, unknown>;
-      expect(seen).toMatchObject({ http: false, curl: false });
+      // Refused at connect() in both builds, not a socket that only fails on its first write.
+      expect(seen).toMatchObject({ fsock: false, http: false, curl: false });
+      expect(seen.fsockerr).toMatch(/refused/i);
       expect(seen.rc).not.toBe(0);
       expect(seen.curlerr).toMatch(/refused|couldn't connect/i);
       expect(seen.shell).toBeFalsy();
@@ -232,6 +235,7 @@ describe('createPhpRuntime mount validation', () => {
   const resolvedPackage = {
     spec: { name: '@php-wasm/node-8-3', version: '0' },
     dir: '/nonexistent',
+    build: 'asyncify' as const,
     loaderPath: '/nonexistent/php.js',
     source: 'cache' as const,
   };
@@ -268,6 +272,7 @@ describe('createPhpRuntime mount validation', () => {
   it('finds the pinned 8.3 package in node_modules during development', async () => {
     const pkg = await resolveRuntimePackage('8.3');
     expect(pkg.source).toBe('node_modules');
-    expect(pkg.loaderPath).toMatch(/asyncify[/\\]php_8_3\.js$/);
+    expect(pkg.build).toBe(phpWasmBuild());
+    expect(pkg.loaderPath).toBe(join(pkg.dir, pkg.build, 'php_8_3.js'));
   });
 });

@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_WORKER_HEAP_MB,
   describeCrash,
+  JSPI_STACK_KB,
   PhpCrashError,
   PhpRuntimeError,
   PhpTimeoutError,
@@ -182,6 +183,7 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
       return runInWorker(workerUrl, limits, {
         input: {
           loaderPath: pkg.loaderPath,
+          build: pkg.build,
           processId: nextProcessId++,
           mounts,
           argv: [...argv],
@@ -200,6 +202,7 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
       const result = await runInWorker(workerUrl, limits, {
         input: {
           loaderPath: pkg.loaderPath,
+          build: pkg.build,
           processId: nextProcessId++,
           mounts,
           argv: ['php', request.url],
@@ -302,6 +305,7 @@ type WorkerMessage =
 interface WorkerRun {
   input: {
     loaderPath: string;
+    build: RuntimePackage['build'];
     processId: number;
     mounts: WorkerMount[];
     argv: string[];
@@ -345,7 +349,11 @@ function runInWorker(
     const worker = new Worker(workerUrl, {
       workerData: {
         ...run.input,
-        limits: { maxOutputBytes: limits.maxOutputBytes, diskQuotaBytes: limits.diskQuotaBytes },
+        limits: {
+          maxOutputBytes: limits.maxOutputBytes,
+          diskQuotaBytes: limits.diskQuotaBytes,
+          jspiStackKb: JSPI_STACK_KB,
+        },
         shared: output.shared,
       },
       // The worker gets an empty process.env: nothing of the host environment reaches php-wasm.
