@@ -32,7 +32,11 @@ export function normalizeReport(
     [/\b\d+ rules over\b/g, '<n> rules over'],
     [/\b\d+(\.\d+)? ?(ms|s)\b/g, '<t>'],
   );
-  const json = toJson(report) as { moodle?: { adjustments?: { detail: string }[] } | null };
+  const json = toJson(report) as {
+    moodle?: { adjustments?: { detail: string }[]; phpWasm?: { build: string } } | null;
+  };
+  // jspi where Node has it, asyncify with MPC_PHP_WASM_BUILD: the same report either way.
+  if (json.moodle?.phpWasm) json.moodle.phpWasm.build = '<build>';
   // Only a cold run installs the site, and says how install_database.php built its theme.
   if (json.moodle?.adjustments)
     json.moodle.adjustments = json.moodle.adjustments.filter(

@@ -1,4 +1,4 @@
-// Keeps the tool's cache (Moodle trees, php-wasm runtime packages, installed-site snapshots)
+// Keeps the tool's cache (Moodle trees, php-wasm runtime packages, installed-site snapshots, parsed PHP)
 // between workflow runs with @actions/cache. The cache service is a convenience: when it fails,
 // the run goes on cold and says so as a warning.
 import { existsSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { TOOL } from '../core/version.js';
 import { cacheRoot } from '../moodle/source/cache-dir.js';
 
 /** What is worth keeping; `downloads/` (the release archives) would only double the size. */
-const KEPT = ['moodle', 'php', 'sites'];
+const KEPT = ['moodle', 'php', 'sites', 'ast'];
 
 export interface CacheState {
   key: string;

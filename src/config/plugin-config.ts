@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import picomatch from 'picomatch';
 import { parseDocument } from 'yaml';
 import { UserError } from '../core/errors.js';
@@ -27,7 +27,10 @@ const SCHEMA = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true }).compile(SCHEMA);
+// Compiled on first use: a plugin without a config file never pays for it (~30 ms at start-up).
+let compiled: ValidateFunction | undefined;
+const validator = (): ValidateFunction =>
+  (compiled ??= new Ajv({ allErrors: true }).compile(SCHEMA));
 
 /** A config file is a few lines; anything larger is not one. */
 const MAX_CONFIG_BYTES = 256 * 1024;
@@ -58,6 +61,7 @@ export function loadPluginConfig(
     );
   }
   const data: unknown = doc.toJS() ?? {};
+  const validate = validator();
   if (!validate(data)) {
     const e = validate.errors?.[0];
     const where = e?.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';

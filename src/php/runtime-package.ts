@@ -6,9 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { extract } from 'tar';
+import { cacheRoot } from '../core/cache-dir.js';
 
 /** The @php-wasm release every runtime package is pinned to. 3.1.55+ require Node >= 24.18. */
 export const PHP_WASM_VERSION = '3.1.56';
@@ -109,11 +109,9 @@ export function runtimePackageSpec(phpVersion: PhpVersion): PackageSpec {
   };
 }
 
+/** The tool's cache folder (MPC_CACHE_DIR, else the platform's place, as for Moodle trees). */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.MPC_CACHE_DIR;
-  if (explicit) return explicit;
-  const xdg = env.XDG_CACHE_HOME;
-  return join(xdg || join(homedir(), '.cache'), 'moodle-plugin-check');
+  return cacheRoot({ env });
 }
 
 /** The package as loaded: its folder, the build and that build's loader (`jspi/php_8_3.js`). */

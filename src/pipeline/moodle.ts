@@ -17,7 +17,12 @@ import { MOODLE_DOWNLOAD_DEADLINE_MS } from '../moodle/source/download.js';
 import { DownloadError } from '../moodle/source/http.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/source/resolve.js';
 import { ourPhpDir, Site } from '../moodle/site/site.js';
-import { PHP_VERSIONS, type PhpVersion } from '../php/runtime-package.js';
+import {
+  PHP_VERSIONS,
+  PHP_WASM_VERSION,
+  phpWasmBuild,
+  type PhpVersion,
+} from '../php/runtime-package.js';
 
 export interface MoodleOptions {
   /** `--moodle`: branch, release or folder; default the newest branch the plugin targets. */
@@ -56,6 +61,8 @@ function snapshotKey(resolved: ResolvedMoodle, php: PhpVersion): string {
   for (const rel of listFiles(ours).filter((f) => SITE_SHAPING.some((p) => f.startsWith(p))))
     hash.update(rel).update(readFileSync(path.join(ours, rel)));
   hash.update(String(resolved.tree.version)).update(resolved.tree.root);
+  // The compiled scripts it holds are those of one php-wasm build.
+  hash.update(PHP_WASM_VERSION).update(phpWasmBuild());
   return `${resolved.tree.branch}-${String(resolved.tree.version)}-php${php}-mpc${TOOL.version}-${hash.digest('hex').slice(0, 12)}`;
 }
 

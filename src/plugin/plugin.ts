@@ -9,6 +9,7 @@ import {
   isBranchShaped,
   type BranchInfo,
 } from './branches.js';
+import { defaultAstCache, type AstCache } from './ast-cache.js';
 import { isPhpArray, parsePhp, PARSER_MAX_PHP, type ParsedPhp } from './php.js';
 import { pluginType, splitComponent, type PluginTypeInfo } from './plugintypes.js';
 import { readVersionFile, type VersionFile } from './version-file.js';
@@ -26,6 +27,8 @@ export interface SubpluginType {
 export interface PluginLoadOptions {
   /** Relative (to the top plugin root) paths the user's config ignores. */
   isIgnored?: (relFromTop: string) => boolean;
+  /** Where parsed PHP is kept between runs (default: the tool's cache, ast-cache.ts). */
+  astCache?: AstCache;
 }
 
 /**
@@ -53,6 +56,7 @@ export class Plugin {
   private readonly textCache = new Map<string, string | undefined>();
   private readonly phpCache = new Map<string, ParsedPhp | undefined>();
   private readonly xmlCache = new Map<string, XmlParse | undefined>();
+  private readonly astCache: AstCache;
 
   private constructor(
     readonly root: string,
@@ -72,6 +76,7 @@ export class Plugin {
     const isThirdParty = (f: string): boolean =>
       this.thirdPartyLocations.some((loc) => f === loc || f.startsWith(`${loc}/`));
     const isIgnored = options.isIgnored ?? (() => false);
+    this.astCache = options.astCache ?? defaultAstCache();
     this.files = allFiles.filter((f) => !isThirdParty(f) && !isIgnored(prefix + f));
 
     const code = this.text('version.php');
@@ -155,7 +160,7 @@ export class Plugin {
   php(rel: string): ParsedPhp | undefined {
     if (this.phpCache.has(rel)) return this.phpCache.get(rel);
     const code = this.text(rel);
-    const v = code === undefined ? undefined : parsePhp(code, rel, this.phpRange().max);
+    const v = code === undefined ? undefined : this.astCache.parse(code, rel, this.phpRange().max);
     this.phpCache.set(rel, v);
     return v;
   }

@@ -49,6 +49,8 @@ export interface MoodleSummary {
   version: string;
   layout: 'classic' | 'public';
   php: string;
+  /** The PHP build that ran: the @php-wasm release and its flavour (jspi where Node has it). */
+  phpWasm?: { version: string; build: 'jspi' | 'asyncify' };
   source: string;
   /** Everything changed to make Moodle run in php-wasm on SQLite (never hidden). */
   adjustments: { rule: string; moodle?: string; detail: string }[];

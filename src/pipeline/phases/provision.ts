@@ -2,6 +2,7 @@
 // blueprint says otherwise), a private copy of the installed site (restored from the cache, or
 // installed and cached), and the PHP runtime. Opens the check's Moodle session, which the
 // pipeline closes when the check ends.
+import { PHP_WASM_VERSION, phpWasmBuild } from '../../php/runtime-package.js';
 import { chooseMoodle, openSite, provisionSite } from '../moodle.js';
 import { componentCount, componentProgress } from '../moodle-progress.js';
 import { moodleSkipped, type Phase } from './phase.js';
@@ -28,6 +29,7 @@ export const provision: Phase = {
       version: String(tree.version),
       layout: tree.layout,
       php,
+      phpWasm: { version: PHP_WASM_VERSION, build: phpWasmBuild() },
       source: resolved.source === 'path' ? tree.root : `${resolved.source}:${resolved.id ?? ''}`,
       // The same array: later phases' adjustments (the theme upgrade.php builds…) show up too.
       adjustments: site.adjustments,
