@@ -22,9 +22,9 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const TIMEOUT_MS = Number(process.env.MPC_BENCH_NATIVE_TIMEOUT_MS ?? 30 * 60_000);
+export const TIMEOUT_MS = Number(process.env.MPC_BENCH_NATIVE_TIMEOUT_MS ?? 30 * 60_000);
 // The ini php-wasm runs Moodle with (Site.cli); php.ini's own settings stay as they are.
-const INI = {
+export const INI = {
   memory_limit: '1G',
   max_input_vars: '5000',
   display_errors: 'stderr',
@@ -39,7 +39,7 @@ const INI = {
  * Bundled inside node_modules/.cache so ourPhpDir() finds php/ by walking up, with the PHP
  * worker beside it for the case where patchEnvironment() is not cached and runs php-wasm.
  */
-async function loadSrc() {
+export async function loadSrc() {
   const { build } = await import('esbuild');
   const out = path.join(root, 'node_modules/.cache/mpc-bench-native');
   const common = {
@@ -57,7 +57,7 @@ async function loadSrc() {
     stdin: {
       contents: [
         "export { Site, ourPhpDir, VFS, INSTALL_ARGS } from './src/moodle/site/site.ts';",
-        "export { phpFor } from './src/pipeline/moodle-phases.ts';",
+        "export { phpFor } from './src/pipeline/moodle.ts';",
         "export { resolveMoodle } from './src/moodle/source/resolve.ts';",
         "export { cacheRoot } from './src/moodle/source/cache-dir.ts';",
         "export { branchInfo } from './src/plugin/branches.ts';",
@@ -76,29 +76,38 @@ async function loadSrc() {
   return import(`${path.join(out, 'site.mjs')}?t=${Date.now()}`);
 }
 
-/** The host's php: absolute path, "major.minor", pdo_sqlite; undefined when there is none. */
-function nativePhp() {
+/** The host's php: absolute path, "major.minor", pdo_sqlite, pgsql; undefined when there is none. */
+export function nativePhp() {
   const which = spawnSync('sh', ['-c', 'command -v php'], { encoding: 'utf8' });
   const bin = which.stdout.trim();
   if (which.status !== 0 || bin === '') return undefined;
   const r = spawnSync(
     bin,
-    ['-r', 'echo PHP_VERSION, "|", extension_loaded("pdo_sqlite") ? 1 : 0;'],
+    [
+      '-r',
+      'echo PHP_VERSION, "|", extension_loaded("pdo_sqlite") ? 1 : 0, "|", extension_loaded("pgsql") ? 1 : 0;',
+    ],
     { encoding: 'utf8' },
   );
-  const [full = '', sqlite] = r.stdout.trim().split('|');
-  return { bin, full, version: full.split('.').slice(0, 2).join('.'), sqlite: sqlite === '1' };
+  const [full = '', sqlite, pgsql] = r.stdout.trim().split('|');
+  return {
+    bin,
+    full,
+    version: full.split('.').slice(0, 2).join('.'),
+    sqlite: sqlite === '1',
+    pgsql: pgsql === '1',
+  };
 }
 
-const phpString = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const newer = (a, b) => {
+export const phpString = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+export const newer = (a, b) => {
   const [am, an] = a.split('.').map(Number);
   const [bm, bn] = b.split('.').map(Number);
   return am !== bm ? am > bm : an > bn;
 };
 
 /** Scratch copy of a read-only tree: hard links on the same filesystem, else a real copy. */
-function scratchTree(from, to) {
+export function scratchTree(from, to) {
   const r = spawnSync('cp', ['-al', from, to], { encoding: 'utf8' });
   if (r.status === 0) return 'hard links';
   rmSync(to, { recursive: true, force: true });
@@ -107,7 +116,7 @@ function scratchTree(from, to) {
 }
 
 /** Puts a file or folder at rel in the scratch tree as NEW inodes (a hard link is never written). */
-function inject(tree, rel, source) {
+export function inject(tree, rel, source) {
   const target = path.join(tree, rel);
   rmSync(target, { recursive: true, force: true });
   mkdirSync(path.dirname(target), { recursive: true });
@@ -117,15 +126,40 @@ function inject(tree, rel, source) {
 const noGit = (src) => path.basename(src) !== '.git';
 
 /** Files of the scratch tree still linked to the cache and modified since marker: must be none. */
-function writtenLinks(tree, marker) {
+export function writtenLinks(tree, marker) {
   const r = spawnSync('find', [tree, '-type', 'f', '-links', '+1', '-newer', marker], {
     encoding: 'utf8',
   });
   return r.stdout.split('\n').filter(Boolean);
 }
 
+/** A guard(step) that throws when a step wrote into a hard-linked (cached) file of the tree. */
+export function guardMarker(work, moodle, links = writtenLinks) {
+  const marker = path.join(work, 'marker');
+  writeFileSync(marker, '');
+  const past = new Date(Date.now() - 2000);
+  utimesSync(marker, past, past);
+  return (step) => {
+    const bad = links(moodle, marker);
+    if (bad.length > 0)
+      throw new Error(
+        `${step} wrote into hard-linked Moodle files (the cache!): ${bad.join(', ')}`,
+      );
+  };
+}
+
+/**
+ * As Site.buildThemeIni(): install_database.php and upgrade.php end by building the CSS of
+ * `theme` (theme_mpc, no SCSS, unless a theme is under test); config.php reads MPC_UPGRADE_THEME.
+ */
+export function themeIni(work, theme) {
+  const file = path.join(work, `build_theme_${theme}.php`);
+  writeFileSync(file, `<?php\ndefine('MPC_UPGRADE_THEME', ${phpString(theme)});\n`);
+  return { auto_prepend_file: file };
+}
+
 /** php -d … script args, timed, with peak RSS from GNU time when present; env empty like php-wasm. */
-function runPhp(php, script, args, ini, rssFile) {
+export function runPhp(php, script, args, ini, rssFile) {
   const phpArgv = [
     php.bin,
     ...Object.entries(ini).flatMap(([k, v]) => ['-d', `${k}=${v}`]),
@@ -220,17 +254,7 @@ async function measureBranch(src, php, spec, pluginDir, work) {
   }
 
   // Anything Moodle writes in place into a hard-linked file would reach the cache: detect it.
-  const marker = path.join(work, 'marker');
-  writeFileSync(marker, '');
-  const past = new Date(Date.now() - 2000);
-  utimesSync(marker, past, past);
-  const guard = (step) => {
-    const bad = writtenLinks(moodle, marker);
-    if (bad.length > 0)
-      throw new Error(
-        `${step} wrote into hard-linked Moodle files (the cache!): ${bad.join(', ')}`,
-      );
-  };
+  const guard = guardMarker(work, moodle);
 
   // admin/cli stays at the root in the 5.1+ layout (only web-served files moved to public/).
   const cli = (f) => path.join(moodle, 'admin/cli', f);
@@ -238,7 +262,7 @@ async function measureBranch(src, php, spec, pluginDir, work) {
     php,
     cli('install_database.php'),
     src.INSTALL_ARGS,
-    INI,
+    { ...INI, ...themeIni(work, 'mpc') },
     path.join(work, 'rss-install'),
   );
   guard('install_database.php');
@@ -254,14 +278,13 @@ async function measureBranch(src, php, spec, pluginDir, work) {
   const restoreMs = Number(process.hrtime.bigint() - t0) / 1e6;
 
   inject(moodle, `${prefix}${installPath}`, plugin.root);
-  // As Site.upgrade(): non-theme plugins build the SCSS-free theme_mpc at the end of upgrade.php.
-  const lightTheme = path.join(ours, 'moodle/light_theme.php');
-  const light = !installPath.startsWith('theme/') && existsSync(lightTheme);
+  // As Site.upgrade(): the theme under test, else SCSS-free theme_mpc, at the end of upgrade.php.
+  const theme = installPath.startsWith('theme/') ? installPath.slice('theme/'.length) : 'mpc';
   const up = runPhp(
     php,
     cli('upgrade.php'),
     ['--non-interactive', '--allow-unstable'],
-    light ? { ...INI, auto_prepend_file: lightTheme } : INI,
+    { ...INI, ...themeIni(work, theme) },
     path.join(work, 'rss-upgrade'),
   );
   guard('upgrade.php');
@@ -287,7 +310,7 @@ async function measureBranch(src, php, spec, pluginDir, work) {
 }
 
 /** Phase durations (ms) of a php-wasm `check` JSON report, or undefined when it is absent. */
-function wasmPhases(file) {
+export function wasmPhases(file) {
   try {
     const report = JSON.parse(readFileSync(file, 'utf8'));
     const phase = (n) => report.phases.find((p) => p.name === n)?.durationMs;
@@ -301,7 +324,14 @@ function wasmPhases(file) {
  * Prints the native table and returns its rows (for a bench JSON). wasmReport(branch, mode)
  * gives the path of the php-wasm `check` JSON report of that run (mode 'cold' or 'warm').
  */
-export async function benchNative({ branches, plugin, wasmReport }) {
+export async function benchNative(options) {
+  const rows = await benchNativeSqlite(options);
+  // The moodle-plugin-ci way (native PHP + PostgreSQL), when both are on the machine (issue 13).
+  const { benchNativePg } = await import('./bench-native-pg.mjs');
+  return [...rows, ...(await benchNativePg(options))];
+}
+
+async function benchNativeSqlite({ branches, plugin, wasmReport }) {
   const php = nativePhp();
   if (!php) {
     console.log('Native PHP ratio: no `php` on the PATH, not measured.');
