@@ -118,6 +118,16 @@ describe('moodle-plugin-check check', () => {
     [['check', fixture('mod_example'), '--timeout', '1e999'], /--timeout 1e999 is not a number/],
     [['check', fixture('mod_example'), '--timeout', ''], /--timeout {2}is not a number/],
     [['check', fixture('mod_example'), '--php', '5.6'], /--php 5\.6 is not available/],
+    // Found in detect, before any Moodle work, naming the blueprint and the input that overrides it.
+    [
+      [
+        'check',
+        fixture('mod_example'),
+        '--blueprint',
+        '{"preferredVersions":{"php":"5.6"},"steps":[]}',
+      ],
+      /preferredVersions\.php "5\.6" is not available here\.\n.*or set --php\./,
+    ],
     [['check', fixture('mod_example'), '--moodle', '3.2', '--offline'], /Moodle/],
   ])('exits 2 on bad input %j', async (argv, message) => {
     const r = await run(...argv);
