@@ -23,15 +23,14 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  INI,
   inject,
   loadSrc,
   nativePhp,
   newer,
   phpString,
-  runPhp,
   scratchTree,
-  themeIni,
+  installMoodle,
+  installPlugin,
   TIMEOUT_MS,
   wasmPhases,
   writtenLinks,
@@ -222,15 +221,7 @@ async function measureBranch(src, php, pg, spec, pluginDir, work) {
   const guard = guardMarker(work, moodle, writtenLinks);
 
   pg.client('createdb', ['-E', 'UTF8', '-T', 'template0', DB]);
-  const cli = (f) => path.join(moodle, 'admin/cli', f);
-  const cold = runPhp(
-    php,
-    cli('install_database.php'),
-    src.INSTALL_ARGS,
-    { ...INI, ...themeIni(work, 'mpc') },
-    path.join(work, 'rss-install'),
-  );
-  guard('install_database.php');
+  const { cli, cold } = installMoodle(php, { src, work, moodle, guard });
   if (!cold.ok)
     return { release, how, failed: `install_database.php: ${cold.status}: ${cold.tail}` };
 
@@ -257,15 +248,7 @@ async function measureBranch(src, php, pg, spec, pluginDir, work) {
   cpSync(saved, dataroot, { recursive: true });
   const resetMs = Number(process.hrtime.bigint() - t) / 1e6;
 
-  inject(moodle, `${prefix}${installPath}`, plugin.root);
-  const theme = installPath.startsWith('theme/') ? installPath.slice('theme/'.length) : 'mpc';
-  const up = runPhp(
-    php,
-    cli('upgrade.php'),
-    ['--non-interactive', '--allow-unstable'],
-    { ...INI, ...themeIni(work, theme) },
-    path.join(work, 'rss-upgrade'),
-  );
+  const up = installPlugin(php, { work, moodle, rel: `${prefix}${installPath}`, plugin, cli });
   guard('upgrade.php');
   if (!up.ok) return { release, how, failed: `upgrade.php: ${up.status}: ${up.tail}` };
   const version = pg

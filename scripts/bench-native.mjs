@@ -159,6 +159,41 @@ export function themeIni(work, theme) {
 }
 
 /** php -d … script args, timed, with peak RSS from GNU time when present; env empty like php-wasm. */
+/**
+ * Installs Moodle in the scratch tree with install_database.php, building theme_mpc as Site does,
+ * and checks nothing was written into the cached tree. `cli(f)` is admin/cli/f (it stays at the
+ * root in the 5.1+ layout; only web-served files moved to public/).
+ */
+export function installMoodle(php, { src, work, moodle, guard }) {
+  const cli = (f) => path.join(moodle, 'admin/cli', f);
+  const cold = runPhp(
+    php,
+    cli('install_database.php'),
+    src.INSTALL_ARGS,
+    { ...INI, ...themeIni(work, 'mpc') },
+    path.join(work, 'rss-install'),
+  );
+  guard('install_database.php');
+  return { cli, cold };
+}
+
+/**
+ * Puts the plugin into the scratch tree and installs it with upgrade.php, as Site.upgrade() does:
+ * the theme under test, else SCSS-free theme_mpc, built at the end of upgrade.php.
+ */
+export function installPlugin(php, { work, moodle, rel, plugin, cli }) {
+  inject(moodle, rel, plugin.root);
+  const installPath = rel.replace(/^public\//, '');
+  const theme = installPath.startsWith('theme/') ? installPath.slice('theme/'.length) : 'mpc';
+  return runPhp(
+    php,
+    cli('upgrade.php'),
+    ['--non-interactive', '--allow-unstable'],
+    { ...INI, ...themeIni(work, theme) },
+    path.join(work, 'rss-upgrade'),
+  );
+}
+
 export function runPhp(php, script, args, ini, rssFile) {
   const phpArgv = [
     php.bin,
@@ -256,16 +291,7 @@ async function measureBranch(src, php, spec, pluginDir, work) {
   // Anything Moodle writes in place into a hard-linked file would reach the cache: detect it.
   const guard = guardMarker(work, moodle);
 
-  // admin/cli stays at the root in the 5.1+ layout (only web-served files moved to public/).
-  const cli = (f) => path.join(moodle, 'admin/cli', f);
-  const cold = runPhp(
-    php,
-    cli('install_database.php'),
-    src.INSTALL_ARGS,
-    { ...INI, ...themeIni(work, 'mpc') },
-    path.join(work, 'rss-install'),
-  );
-  guard('install_database.php');
+  const { cli, cold } = installMoodle(php, { src, work, moodle, guard });
   if (!cold.ok)
     return { release, how, failed: `install_database.php: ${cold.status}: ${cold.tail}` };
 
@@ -277,16 +303,7 @@ async function measureBranch(src, php, spec, pluginDir, work) {
   cpSync(saved, persist, { recursive: true });
   const restoreMs = Number(process.hrtime.bigint() - t0) / 1e6;
 
-  inject(moodle, `${prefix}${installPath}`, plugin.root);
-  // As Site.upgrade(): the theme under test, else SCSS-free theme_mpc, at the end of upgrade.php.
-  const theme = installPath.startsWith('theme/') ? installPath.slice('theme/'.length) : 'mpc';
-  const up = runPhp(
-    php,
-    cli('upgrade.php'),
-    ['--non-interactive', '--allow-unstable'],
-    { ...INI, ...themeIni(work, theme) },
-    path.join(work, 'rss-upgrade'),
-  );
+  const up = installPlugin(php, { work, moodle, rel: `${prefix}${installPath}`, plugin, cli });
   guard('upgrade.php');
   if (!up.ok) return { release, how, failed: `upgrade.php: ${up.status}: ${up.tail}` };
   // Exit 0 is not enough: the plugin must be in the database, or the timing measured nothing.
