@@ -43,7 +43,7 @@ distinguished_name = req_distinguished_name
  *   loaderPath: string, build: 'jspi' | 'asyncify', processId: number, mounts: WorkerMount[],
  *   argv: string[], env: Record<string, string>, cwd: string | undefined, ini: Record<string, string>,
  *   limits: { maxOutputBytes: number, diskQuotaBytes: number, jspiStackKb: number },
- *   shared: SharedState
+ *   shared: SharedState, db?: import('node:worker_threads').MessagePort
  * }} WorkerInput
  */
 
@@ -459,6 +459,7 @@ async function main(input) {
       processApi.exit(127);
     }),
   );
+  if (input.db) connectDatabase(php, input.db);
   const FS = emscripten.FS;
   enforceReadOnlyMounts(FS);
   cacheReadOnlyLookups(FS);
@@ -505,6 +506,43 @@ async function main(input) {
   const response = await php.cli(input.argv, { env: input.env });
   const exitCode = await response.exitCode;
   post({ type: 'exit', exitCode });
+}
+
+/**
+ * The site's PostgreSQL (PGlite, in its own worker): PHP's pg_* bridge (php/lib/dml/pglite_bridge.php)
+ * sends each request as `pg:<json>` through post_message_to_js() and waits for the answer, which
+ * comes back over this run's session port. That is all a PHP message can do here: any other
+ * message gets an empty answer. When the database is gone the pending and later requests get an
+ * error answer at once instead of hanging PHP.
+ * @param {PHP} php
+ * @param {import('node:worker_threads').MessagePort} port
+ */
+function connectDatabase(php, port) {
+  const gone = JSON.stringify({ ok: false, severity: 'FATAL', message: 'the database is gone' });
+  /** @type {Map<number, (reply: string) => void>} */
+  const pending = new Map();
+  let closed = false;
+  let next = 1;
+  port.on('message', (message) => {
+    const resolve = pending.get(message.id);
+    pending.delete(message.id);
+    resolve?.(String(message.reply));
+  });
+  port.on('close', () => {
+    closed = true;
+    for (const resolve of pending.values()) resolve(gone);
+    pending.clear();
+  });
+  php.onMessage((data) => {
+    const text = String(data);
+    if (!text.startsWith('pg:')) return '';
+    if (closed) return gone;
+    return new Promise((resolve) => {
+      const id = next++;
+      pending.set(id, resolve);
+      port.postMessage({ id, body: text.slice(3) });
+    });
+  });
 }
 
 /**

@@ -158,11 +158,45 @@ export async function fetchRuntimePackage(
   spec: PackageSpec,
   options: RuntimePackageOptions = {},
 ): Promise<RuntimePackage> {
+  const { dir, source } = await fetchNpmPackage(
+    spec,
+    options,
+    /^package\/(package\.json|LICENSE|(asyncify|jspi)(\/.*)?)$/,
+  );
+  return located(spec, dir, source, options);
+}
+
+/** Where to look for and keep an npm package (the registry, the cache, node_modules). */
+export type NpmPackageOptions = Pick<
+  RuntimePackageOptions,
+  'cacheDir' | 'registryUrl' | 'useNodeModules' | 'fetch'
+>;
+
+/**
+ * The folder of a pinned npm package: node_modules when it holds exactly that version (unless
+ * `useNodeModules` is false), else the cache, else downloaded from the registry, verified against
+ * the pinned integrity and unpacked (only the paths `keep` matches) into the cache.
+ */
+export async function npmPackageDir(
+  spec: PackageSpec,
+  options: NpmPackageOptions,
+  keep: RegExp,
+): Promise<{ dir: string; source: RuntimePackage['source'] }> {
+  if (options.useNodeModules !== false) {
+    const dir = await findInNodeModules(spec);
+    if (dir) return { dir, source: 'node_modules' };
+  }
+  return fetchNpmPackage(spec, options, keep);
+}
+
+async function fetchNpmPackage(
+  spec: PackageSpec,
+  options: NpmPackageOptions,
+  keep: RegExp,
+): Promise<{ dir: string; source: 'cache' | 'download' }> {
   const cacheRoot = join(options.cacheDir ?? defaultCacheDir(), 'php');
   const dir = join(cacheRoot, `${spec.name.replace(/^@/, '').replace('/', '+')}@${spec.version}`);
-  if (existsSync(join(dir, COMPLETE_MARKER))) {
-    return located(spec, dir, 'cache', options);
-  }
+  if (existsSync(join(dir, COMPLETE_MARKER))) return { dir, source: 'cache' };
 
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const registryUrl = (options.registryUrl ?? DEFAULT_REGISTRY_URL).replace(/\/+$/, '');
@@ -176,21 +210,13 @@ export async function fetchRuntimePackage(
     );
   }
 
-  // Extract beside the final directory and rename: readers never see a half-written package, and
-  // two processes racing on a cold cache both end with one complete copy.
   await mkdir(cacheRoot, { recursive: true });
   const staging = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await mkdir(staging, { recursive: true });
     const archive = join(staging, '.package.tgz');
     await writeFile(archive, bytes);
-    await extract({
-      file: archive,
-      cwd: staging,
-      strip: 1,
-      // Both builds (each with its loadable extensions), so one cached copy serves any Node.
-      filter: (path) => /^package\/(package\.json|LICENSE|(asyncify|jspi)(\/.*)?)$/.test(path),
-    });
+    await extract({ file: archive, cwd: staging, strip: 1, filter: (path) => keep.test(path) });
     await rm(archive);
     await writeFile(join(staging, COMPLETE_MARKER), `${integrity}\n`);
     try {
@@ -201,7 +227,7 @@ export async function fetchRuntimePackage(
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
-  return located(spec, dir, 'download', options);
+  return { dir, source: 'download' };
 }
 
 async function fetchDist(

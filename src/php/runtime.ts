@@ -7,7 +7,7 @@
 // and a worker is the one thing we can kill when PHP loops forever.
 import { realpathSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import {
   classifyCrash,
   DEFAULT_DISK_QUOTA_BYTES,
@@ -69,6 +69,11 @@ export interface PhpCliOptions {
    */
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
+  /**
+   * The site's database session (PgliteDatabase.session().port): PHP's pg_* bridge talks to
+   * PostgreSQL through it. Moved into the run's worker; usable for one call only.
+   */
+  db?: MessagePort;
 }
 
 export interface PhpCliResult extends PhpRunLimits {
@@ -194,6 +199,7 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
         timeoutMs: cliOptions.timeoutMs ?? defaultTimeoutMs,
         onStdout: cliOptions.onStdout,
         onStderr: cliOptions.onStderr,
+        db: cliOptions.db,
       });
     },
     async request(request, httpOptions) {
@@ -229,6 +235,7 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
         timeoutMs: httpOptions.timeoutMs ?? defaultTimeoutMs,
         onStdout: httpOptions.onStdout,
         onStderr: httpOptions.onStderr,
+        db: httpOptions.db,
       });
       const response = result.response;
       if (!response) throw new PhpRuntimeError('php-wasm answered the request without a response');
@@ -325,6 +332,7 @@ interface WorkerRun {
   timeoutMs: number;
   onStdout: ((chunk: string) => void) | undefined;
   onStderr: ((chunk: string) => void) | undefined;
+  db: MessagePort | undefined;
 }
 
 function runInWorker(
@@ -355,7 +363,9 @@ function runInWorker(
           jspiStackKb: JSPI_STACK_KB,
         },
         shared: output.shared,
+        ...(run.db ? { db: run.db } : {}),
       },
+      transferList: run.db ? [run.db] : [],
       // The worker gets an empty process.env: nothing of the host environment reaches php-wasm.
       env: {},
       stdout: true,
