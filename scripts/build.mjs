@@ -26,3 +26,5 @@ await build({ ...common, entryPoints: ['src/action/index.ts'], outfile: 'dist/ac
 await build({ ...common, entryPoints: ['src/action/publish.main.ts'], outfile: 'dist/publish.js' });
 // Worker threads load it by URL, beside cli.js (see src/php/runtime.ts).
 await build({ ...common, entryPoints: ['src/php/php-worker.mjs'], outfile: 'dist/php-worker.mjs' });
+// The site's PostgreSQL (PGlite) worker; PGlite itself is resolved at run time (src/php/pglite.ts).
+await build({ ...common, entryPoints: ['src/php/pglite-worker.mjs'], outfile: 'dist/pglite-worker.mjs' });

@@ -1,9 +1,11 @@
 <?php  // Moodle configuration file written by moodle-plugin-check.
 // Template: every {{NAME}} is replaced by a PHP single-quoted string literal
-// (quotes included, ' and \ escaped), e.g. {{DBFILE}} -> '/work/site/moodle.sqlite'.
+// (quotes included, ' and \ escaped), e.g. {{DBNAME}} -> '/persist/moodle.sqlite'.
 //   {{WWWROOT}}              site URL without trailing slash
 //   {{DATAROOT}}             moodledata directory (must exist and be writable)
-//   {{DBFILE}}               SQLite database file (created by the installer if missing)
+//   {{DBTYPE}}, {{DBLIBRARY}} 'sqlite3', 'pdo' (our SQLite driver) or 'pglite', 'native' (Moodle's
+//                            PostgreSQL driver over PGlite, php/lib/dml/pglite_*.php)
+//   {{DBNAME}}               SQLite: the database file (created by the installer if missing)
 //   {{STRING_MANAGER_FILE}}  absolute path of string_manager.php (php/moodle/ in this project)
 //   {{SODIUM_FALLBACK_FILE}} absolute path of sodium_fallback.php (php/moodle/ in this project)
 // The same file works for the classic layout (4.1-5.0, at the root next to version.php)
@@ -13,19 +15,20 @@ unset($CFG);
 global $CFG;
 $CFG = new stdClass();
 
-// Database: the sqlite3 PDO driver from php/lib/dml, copied into lib/dml (public/lib/dml on 5.1+).
-$CFG->dbtype    = 'sqlite3';
-$CFG->dblibrary = 'pdo';
+// Database: our sqlite3 PDO driver, or Moodle's PostgreSQL driver over PGlite (both from
+// php/lib/dml, injected into lib/dml; public/lib/dml on 5.1+).
+$CFG->dbtype    = {{DBTYPE}};
+$CFG->dblibrary = {{DBLIBRARY}};
 $CFG->dbhost    = 'localhost';
-$CFG->dbname    = {{DBFILE}};
-$CFG->dbuser    = '';
+$CFG->dbname    = {{DBNAME}};
+$CFG->dbuser    = 'postgres';
 $CFG->dbpass    = '';
 $CFG->prefix    = 'mdl_';
-$CFG->dboptions = [
+$CFG->dboptions = $CFG->dbtype === 'sqlite3' ? [
     // Disposable site: no fsync, rollback journal kept in memory (see sqlite-driver.md).
     'synchronous' => 'OFF',
     'journalmode' => 'MEMORY',
-];
+] : [];
 
 $CFG->wwwroot   = {{WWWROOT}};
 $CFG->dataroot  = {{DATAROOT}};

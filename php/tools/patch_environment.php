@@ -14,6 +14,7 @@
 //   --lift-php-ceiling  remove <RESTRICT function="restrict_php_version_NN"/> (the "PHP NN and
 //                 higher are not supported" ceiling), e.g. to run Moodle 4.1 (PHP <= 8.1) on PHP 8.3.
 //                 Moodle is then running outside its supported range: report it as such.
+//   --no-sqlite-vendor  leave the <DATABASE> blocks alone (the site runs on PostgreSQL).
 //
 // Output (stdout): {"file": "...", "adjustments": [{"rule": "...", "moodle": "4.5", "detail": "..."}]}
 //
@@ -27,7 +28,7 @@
 //  3. With --lift-php-ceiling, the RESTRICT elements under <PHP> are removed.
 
 if ($argc < 2) {
-    fwrite(STDERR, "usage: php patch_environment.php <environment.xml> [--sqlite-version=X] [--optional-extension=NAME ...] [--lift-php-ceiling]\n");
+    fwrite(STDERR, "usage: php patch_environment.php <environment.xml> [--sqlite-version=X] [--optional-extension=NAME ...] [--lift-php-ceiling] [--no-sqlite-vendor]\n");
     exit(2);
 }
 $file = $argv[1];
@@ -41,6 +42,8 @@ foreach (array_slice($argv, 2) as $arg) {
         $optional[] = $m[1];
     } else if ($arg === '--lift-php-ceiling') {
         $liftceiling = true;
+    } else if ($arg === '--no-sqlite-vendor') {
+        $sqliteversion = null;
     } else {
         fwrite(STDERR, "unknown option: $arg\n");
         exit(2);
@@ -63,7 +66,7 @@ foreach ($parts as $i => $part) {
     }
     $part = preg_replace_callback('#(<DATABASE\b[^>]*>)(.*?)(\n?[ \t]*)(</DATABASE>)#s',
         function (array $m) use ($sqliteversion, $release, &$adjustments) {
-            if (preg_match('/<VENDOR\s+name="sqlite"/', $m[2])) {
+            if ($sqliteversion === null || preg_match('/<VENDOR\s+name="sqlite"/', $m[2])) {
                 return $m[0];
             }
             // Reuse the indentation of the existing vendor lines.

@@ -10,6 +10,8 @@ import { parseTimeoutSeconds } from './options.js';
 import { terminalProgress } from './progress.js';
 import { inertJson, neutralise } from '../core/log-safety.js';
 import { runCheck } from '../pipeline/pipeline.js';
+import { DEFAULT_DB } from '../pipeline/moodle.js';
+import { DB_KINDS, type DbKind } from '../moodle/site/site.js';
 import { addMoodleCommands } from './moodle-commands.js';
 import { addBlueprintCommands } from './blueprint-commands.js';
 import { failsOn, type CheckReport, type FailOn } from '../report/model.js';
@@ -112,6 +114,12 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       '--php <version>',
       'PHP version for the Moodle run (default: the newest the Moodle branch supports)',
     )
+    .addOption(
+      new Option(
+        '--db <database>',
+        `database of the Moodle run: postgres (Moodle's PostgreSQL driver on PGlite, a real PostgreSQL in WebAssembly) or sqlite (faster to start; not a database Moodle supports) (default: ${DEFAULT_DB})`,
+      ).choices(DB_KINDS),
+    )
     .option(
       '--timeout <seconds>',
       'stop each PHP run (Moodle install, plugin upgrade) after this long',
@@ -135,6 +143,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
           failOn?: FailOn;
           moodle?: string | boolean;
           php?: string;
+          db?: DbKind;
           timeout: string;
           offline?: boolean;
           upgradeFrom?: string;
@@ -154,6 +163,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
           moodleOptions: {
             ...(typeof opts.moodle === 'string' ? { spec: opts.moodle } : {}),
             ...(opts.php !== undefined ? { php: opts.php } : {}),
+            ...(opts.db !== undefined ? { db: opts.db } : {}),
             timeoutMs: timeout * 1000,
             ...(opts.offline ? { offline: true } : {}),
           },

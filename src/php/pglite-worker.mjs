@@ -7,7 +7,6 @@
 //   port of a waiting session is not read until its turn, so its messages simply wait.
 // - `end`: that PHP run is over (exited, timed out or crashed): its transaction is rolled back and
 //   its session state discarded, as when a connection closes, and the next session starts.
-// - `dump`: the data directory as a tarball (the installed-site snapshot).
 // - `close`: shut PostgreSQL down.
 // Every reply is data; an error of PostgreSQL is an answer ({ok: false, ...}), never a throw, so PHP
 // gets false from pg_query() and Moodle throws its own dml exception.
@@ -16,7 +15,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 
-/** @typedef {{ pglitePath: string, dataDir?: Uint8Array }} DbWorkerInput */
+/**
+ * `dataDir`: a host folder holding the cluster (PGlite's NODEFS), created by initdb when empty.
+ * @typedef {{ pglitePath: string, dataDir: string }} DbWorkerInput
+ */
 
 const input = /** @type {DbWorkerInput} */ (workerData);
 
@@ -46,6 +48,10 @@ function serial(task) {
 
 /** @type {any} */
 let pg;
+/** @type {any} PGlite's exports: the class and its wire protocol serialiser. */
+let PGlite;
+/** @type {any} */
+let protocol;
 /** Set once PostgreSQL has failed in a way it cannot recover from (out of memory, a WASM trap). */
 let fatal = '';
 
@@ -79,6 +85,56 @@ function resultAnswer(result) {
   };
 }
 
+/** @param {Uint8Array[]} parts */
+function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/**
+ * libpq's PQexecParams in one exchange: Parse (unnamed statement, parameter types left to the
+ * server), Bind (text values), Describe, Execute, Sync. PGlite's own query() takes two (it asks
+ * for the parameter types first, to serialise JavaScript values we do not have): measured
+ * 0.24–0.29 ms per query here against 0.37–0.55 ms.
+ * @param {string} sql @param {(string | null)[]} params
+ */
+async function extendedQuery(sql, params) {
+  const S = protocol.serialize;
+  const message = concat([
+    S.parse({ text: sql, types: [] }),
+    S.bind({ values: params }),
+    S.describe({ type: 'P' }),
+    S.execute({}),
+    S.sync(),
+  ]);
+  const { messages } = await pg.execProtocol(message, { throwOnError: false });
+  const answer = { ok: true, rows: [], fields: [], affected: 0 };
+  for (const m of messages) {
+    switch (m.name) {
+      case 'error':
+        return errorAnswer(m);
+      case 'rowDescription':
+        answer.fields = m.fields.map((f) => [f.name, f.dataTypeID]);
+        break;
+      case 'dataRow':
+        answer.rows.push(m.fields);
+        break;
+      case 'commandComplete': {
+        const words = String(m.text).split(' ');
+        if (['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY'].includes(words[0] ?? ''))
+          answer.affected = Number(words.at(-1)) || 0;
+        break;
+      }
+    }
+  }
+  return answer;
+}
+
 /** One request of PHP's bridge (pglite_bridge.php), as its JSON text; the answer as JSON text. */
 async function answer(body) {
   if (fatal) return JSON.stringify({ ok: false, severity: 'FATAL', message: fatal });
@@ -103,7 +159,7 @@ async function answer(body) {
         const params = Array.isArray(request.params)
           ? request.params.map((p) => (p === null ? null : String(p)))
           : [];
-        return JSON.stringify(resultAnswer(await pg.query(String(request.sql), params, options)));
+        return JSON.stringify(await extendedQuery(String(request.sql), params));
       }
       default:
         return JSON.stringify({ ok: false, message: `unknown request ${String(request.op)}` });
@@ -155,10 +211,8 @@ let serverVersion = '';
 
 async function main() {
   const started = performance.now();
-  const { PGlite } = await import(pathToFileURL(input.pglitePath).href);
-  pg = await PGlite.create({
-    ...(input.dataDir ? { loadDataDir: new Blob([input.dataDir]) } : {}),
-  });
+  ({ PGlite, protocol } = await import(pathToFileURL(input.pglitePath).href));
+  pg = await PGlite.create({ dataDir: input.dataDir });
   pg.parsers = TEXT;
   pg.serializers = TEXT;
   const version = await pg.query('SHOW server_version', [], { rowMode: 'array' });
@@ -176,17 +230,6 @@ async function main() {
         break;
       case 'ping':
         serial(async () => post({ type: 'pong', id: message.id }));
-        break;
-      case 'dump':
-        serial(async () => {
-          try {
-            const file = await pg.dumpDataDir(message.compression ?? 'none');
-            const bytes = await file.arrayBuffer();
-            post({ type: 'dumped', id: message.id, bytes }, [bytes]);
-          } catch (error) {
-            post({ type: 'dumped', id: message.id, error: String(error?.message ?? error) });
-          }
-        });
         break;
       case 'close':
         serial(async () => {

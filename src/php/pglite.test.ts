@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
           { hostPath: root, vfsPath: '/work', readOnly: true },
         ],
       }),
-      PgliteDatabase.start(),
+      PgliteDatabase.start({ dataDir: join(root, 'pg') }),
     ]);
   }, 120_000);
 
@@ -83,11 +83,14 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
       echo pg_last_error($c), "\\n";
       var_dump(pg_query_params($c, 'SELECT $1::text', ["\\xff"]));
       echo pg_last_error($c), "\\n";
+      var_dump(pg_query_params($c, 'SELECT nosuch FROM t WHERE id = $1', [1]));
+      echo pg_last_error($c), "\\n";
       echo pg_fetch_all_columns(pg_query($c, 'SELECT 40 + 2'))[0], "\\n";
     `);
     expect(out).toContain('bool(true)\nbool(false)\nERROR:  operator does not exist: character varying = integer');
     expect(out).toContain('HINT:  ');
     expect(out).toContain('bool(false)\nERROR:  invalid byte sequence for encoding "UTF8": 0xff');
+    expect(out).toContain('bool(false)\nERROR:  column "nosuch" does not exist');
     expect(out.trim().endsWith('42')).toBe(true);
   });
 
@@ -127,9 +130,11 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
     expect(rb.stdout).toBe('1');
   });
 
-  it('restores a dumped data dir in a new instance', async () => {
-    const tarball = await db.dump();
-    const copy = await PgliteDatabase.start({ dataDir: tarball });
+  it('a copy of a data dir shut down cleanly opens in a new instance', async () => {
+    await db.close();
+    cpSync(join(root, 'pg'), join(root, 'pg-copy'), { recursive: true });
+    db = await PgliteDatabase.start({ dataDir: join(root, 'pg') });
+    const copy = await PgliteDatabase.start({ dataDir: join(root, 'pg-copy') });
     try {
       const session = copy.session();
       writeFileSync(
@@ -146,13 +151,15 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
   }, 60_000);
 
   it('a damaged data dir does not start', async () => {
-    await expect(
-      PgliteDatabase.start({ dataDir: new TextEncoder().encode('not a tarball') }),
-    ).rejects.toThrow(PgliteError);
+    cpSync(join(root, 'pg-copy'), join(root, 'pg-bad'), { recursive: true });
+    writeFileSync(join(root, 'pg-bad', 'global', 'pg_control'), 'garbage');
+    await expect(PgliteDatabase.start({ dataDir: join(root, 'pg-bad') })).rejects.toThrow(
+      PgliteError,
+    );
   }, 60_000);
 
   it('a statement that never ends: the PHP run times out and the database is stopped', async () => {
-    const hung = await PgliteDatabase.start({ endTimeoutMs: 1_000 });
+    const hung = await PgliteDatabase.start({ dataDir: join(root, 'pg-hung'), endTimeoutMs: 1_000 });
     try {
       const session = hung.session();
       writeFileSync(
@@ -165,7 +172,13 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
       ).rejects.toThrow(PhpTimeoutError);
       await session.end();
       expect(hung.failed).toMatch(/still running/);
-      await expect(hung.dump()).rejects.toThrow(PgliteError);
+      // A later run is told at once, not left waiting.
+      const next = hung.session();
+      const later = await php.cli(['php', '/work/n.php'], { db: next.port, timeoutMs: 10_000 });
+      await next.end();
+      expect(later.stdout + later.stderr).toContain(
+        'Unable to connect to PostgreSQL server: the database is gone',
+      );
     } finally {
       await hung.close();
     }

@@ -1,7 +1,9 @@
 // PostgreSQL in the process: a PGlite instance per site, in its own worker thread (pglite-worker.mjs),
 // that every PHP run of the site talks to through a MessagePort of its own (a session). This
-// module starts and stops that worker, hands out sessions and takes snapshots of the data dir.
+// module starts and stops that worker and hands out sessions. The cluster lives in a host folder
+// of the site (PGlite's NODEFS): a snapshot is a copy of that folder once close() has shut it down.
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { npmPackageDir, type NpmPackageOptions, type PackageSpec } from './runtime-package.js';
 
@@ -13,7 +15,7 @@ export const PGLITE_SPEC: PackageSpec = {
     'sha512-8SvKjiUjaU+0O0dbxjOfN+jXz14TEqDWbwDkYOW1aQ11y/ph2JvFVI27ABBo5nfw+ZfSqy4hKCNlbnbB1TDE+g==',
 };
 
-/** Resident memory of one running PGlite with an installed Moodle (measured: 400–450 MB). */
+/** Resident memory of one running PGlite with an installed Moodle (measured: 250–400 MB). */
 export const PGLITE_MEMORY_BYTES = 450 * 1024 ** 2;
 
 /** How long a session's end (rollback) may take before the database counts as hung. */
@@ -46,12 +48,11 @@ type DbMessage =
   | { type: 'ready'; serverVersion: string; startMs: number }
   | { type: 'error'; message: string }
   | { type: 'fatal'; message: string }
-  | { type: 'ended' | 'pong' | 'closed'; id: number }
-  | { type: 'dumped'; id: number; bytes?: ArrayBuffer; error?: string };
+  | { type: 'ended' | 'pong' | 'closed'; id: number };
 
 export interface PgliteStartOptions {
-  /** A data dir tarball saved by dump(); a fresh cluster (initdb) when absent. */
-  dataDir?: Uint8Array;
+  /** Host folder of the cluster: an existing one is opened, an empty or missing one initialised. */
+  dataDir: string;
   /** The PGlite entry module; pgliteEntry() when absent. */
   entry?: string;
   package?: NpmPackageOptions;
@@ -91,12 +92,12 @@ export class PgliteDatabase {
     worker.on('exit', () => stop('PGlite stopped'));
   }
 
-  static async start(options: PgliteStartOptions = {}): Promise<PgliteDatabase> {
+  static async start(options: PgliteStartOptions): Promise<PgliteDatabase> {
     const entry = options.entry ?? (await pgliteEntry(options.package));
     const workerUrl = options.workerUrl ?? new URL('./pglite-worker.mjs', import.meta.url);
-    const dataDir = options.dataDir;
+    mkdirSync(options.dataDir, { recursive: true });
     const worker = new Worker(workerUrl, {
-      workerData: { pglitePath: entry, ...(dataDir ? { dataDir } : {}) },
+      workerData: { pglitePath: entry, dataDir: options.dataDir },
       // Nothing of the host environment reaches PostgreSQL.
       env: {},
       stdout: true,
@@ -209,17 +210,6 @@ export class PgliteDatabase {
       });
       this.worker.postMessage({ type: 'end', id });
     });
-  }
-
-  /** The data dir as a tarball (what start({dataDir}) restores). */
-  async dump(): Promise<Uint8Array> {
-    const reply = await this.ask({ type: 'dump', compression: 'none' });
-    if (reply.type !== 'dumped' || !reply.bytes) {
-      throw new PgliteError(
-        `PGlite could not dump its data dir: ${reply.type === 'dumped' ? reply.error : reply.type}`,
-      );
-    }
-    return new Uint8Array(reply.bytes);
   }
 
   /** Shuts PostgreSQL down and ends the worker; safe to call more than once or after a failure. */

@@ -3,7 +3,8 @@
 import { resourceDeadlineMs } from '../blueprint/resources.js';
 import { UserError } from '../core/errors.js';
 import { failureSummary } from '../moodle/site/outcome.js';
-import { chooseMoodle, chooseVersions, openSite, provisionSite } from './moodle.js';
+import { chooseMoodle, chooseVersions, DEFAULT_DB, openSite, provisionSite } from './moodle.js';
+import type { DbKind } from '../moodle/site/site.js';
 import type { PhaseResult } from '../report/model.js';
 import { NO_PROGRESS } from './progress.js';
 import { CheckRun } from './run.js';
@@ -17,6 +18,8 @@ export interface RunOnSiteOptions extends RunOptions {
   moodle?: string;
   /** `--php`; else preferredVersions.php; else the newest the Moodle supports. */
   php?: string;
+  /** `--db`; default DEFAULT_DB. */
+  db?: DbKind;
   plugin?: Plugin;
   offline?: boolean;
   timeoutMs: number;
@@ -40,7 +43,12 @@ export async function runBlueprintOnSite(
   });
   if (resolved.note) options.log?.(resolved.note);
   const recorder = new CheckRun(NO_PROGRESS);
-  const session = openSite(resolved, { php, timeoutMs: options.timeoutMs, purpose: 'blueprint' });
+  const session = openSite(resolved, {
+    php,
+    db: options.db ?? DEFAULT_DB,
+    timeoutMs: options.timeoutMs,
+    purpose: 'blueprint',
+  });
   const { site, workDir } = session;
   try {
     await recorder.phase('provision', async (phase) => {
@@ -80,6 +88,6 @@ export async function runBlueprintOnSite(
       moodle: { release: resolved.tree.release, branch: resolved.tree.branch, php },
     };
   } finally {
-    session.close();
+    await session.close();
   }
 }

@@ -16,7 +16,8 @@ import { failureSummary } from '../moodle/site/outcome.js';
 import { MOODLE_DOWNLOAD_DEADLINE_MS } from '../moodle/source/download.js';
 import { DownloadError } from '../moodle/source/http.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/source/resolve.js';
-import { ourPhpDir, Site } from '../moodle/site/site.js';
+import { DB_KINDS, DRIVER_FILES, ourPhpDir, Site, type DbKind } from '../moodle/site/site.js';
+import { PGLITE_SPEC } from '../php/pglite.js';
 import {
   PHP_VERSIONS,
   PHP_WASM_VERSION,
@@ -29,12 +30,17 @@ export interface MoodleOptions {
   spec?: string;
   /** `--php`; default the newest PHP the target Moodle supports. */
   php?: string;
+  /** `--db`; default DEFAULT_DB. */
+  db?: DbKind;
   /** Limit for each PHP run (install, upgrade), in ms. */
   timeoutMs: number;
   offline?: boolean;
   /** Bounds of each PHP run (output kept, bytes written); the runtime's defaults when unset. */
   limits?: Site['options']['limits'];
 }
+
+/** The database of a run when the user names none. */
+export const DEFAULT_DB: DbKind = 'sqlite';
 
 /** The PHP to run a Moodle branch on: the newest it supports that php-wasm has. */
 export function phpFor(branch: number, requested?: string): PhpVersion {
@@ -53,17 +59,28 @@ export function phpFor(branch: number, requested?: string): PhpVersion {
 
 const SITE_SHAPING = ['lib/', 'moodle/', 'config/', 'tools/patch_environment.php'];
 
-/** Installed sites are reused across runs while Moodle, PHP and our PHP files are the same. */
-function snapshotKey(resolved: ResolvedMoodle, php: PhpVersion): string {
+/**
+ * Installed sites are reused across runs while Moodle, PHP, the database (and PGlite's version)
+ * and our PHP files are the same.
+ */
+function snapshotKey(resolved: ResolvedMoodle, php: PhpVersion, db: DbKind): string {
   const hash = createHash('sha256');
   const ours = ourPhpDir();
-  // Only what shapes the installed site; helper scripts (php/tools, php/blueprint) can change freely.
-  for (const rel of listFiles(ours).filter((f) => SITE_SHAPING.some((p) => f.startsWith(p))))
+  // Only what shapes the installed site; helper scripts (php/tools, php/blueprint) and the other
+  // database's driver can change freely.
+  const otherDriver = new Set(
+    DB_KINDS.filter((k) => k !== db).flatMap((k) => DRIVER_FILES[k].map((f) => `lib/${f}`)),
+  );
+  const shaping = (f: string): boolean =>
+    SITE_SHAPING.some((p) => f.startsWith(p)) && !otherDriver.has(f);
+  for (const rel of listFiles(ours).filter(shaping))
     hash.update(rel).update(readFileSync(path.join(ours, rel)));
   hash.update(String(resolved.tree.version)).update(resolved.tree.root);
   // The compiled scripts it holds are those of one php-wasm build.
   hash.update(PHP_WASM_VERSION).update(phpWasmBuild());
-  return `${resolved.tree.branch}-${String(resolved.tree.version)}-php${php}-mpc${TOOL.version}-${hash.digest('hex').slice(0, 12)}`;
+  if (db === 'postgres') hash.update(PGLITE_SPEC.version);
+  const dbPart = db === 'postgres' ? '-pg' : '';
+  return `${resolved.tree.branch}-${String(resolved.tree.version)}-php${php}${dbPart}-mpc${TOOL.version}-${hash.digest('hex').slice(0, 12)}`;
 }
 
 function listFiles(dir: string, rel = ''): string[] {
@@ -152,9 +169,10 @@ export async function provisionSite(site: Site, resolved: ResolvedMoodle): Promi
   const { tree } = resolved;
   const php = site.options.phpVersion;
   await site.patchEnvironment();
-  const snapshot = path.join(cacheRoot(), 'sites', snapshotKey(resolved, php));
-  if (site.restoreSnapshot(snapshot)) {
-    return `Moodle ${tree.release} on PHP ${php} (php-wasm): installed site restored from the cache`;
+  const snapshot = path.join(cacheRoot(), 'sites', snapshotKey(resolved, php, site.db));
+  const on = `Moodle ${tree.release} on PHP ${php} (php-wasm), ${site.db === 'postgres' ? 'PostgreSQL (PGlite)' : 'SQLite'}`;
+  if (await site.restoreSnapshot(snapshot)) {
+    return `${on}: installed site restored from the cache`;
   }
   const r = await site.install();
   if (r.exitCode !== 0) {
@@ -162,8 +180,8 @@ export async function provisionSite(site: Site, resolved: ResolvedMoodle): Promi
       `Moodle ${tree.release} did not install on PHP ${php}: ${failureSummary(r.stdout, r.stderr)}`,
     );
   }
-  site.saveSnapshot(snapshot);
-  return `Moodle ${tree.release} on PHP ${php} (php-wasm): installed in ${Math.round(r.durationMs / 1000)} s and cached`;
+  await site.saveSnapshot(snapshot);
+  return `${on}: installed in ${Math.round(r.durationMs / 1000)} s and cached`;
 }
 
 /** A site of one run: its private folder, removed by close(). */
@@ -173,11 +191,13 @@ export interface SiteSession {
   site: Site;
   /** The session's private folder (site copy, blueprint layers). */
   workDir: string;
-  close(): void;
+  /** Stops the site's database and removes the folder. */
+  close(): Promise<void>;
 }
 
 export interface OpenSiteOptions {
   php: PhpVersion;
+  db: DbKind;
   timeoutMs: number;
   limits?: Site['options']['limits'] | undefined;
   /** Names the private folder: mpc-<purpose>-XXXX. */
@@ -193,6 +213,7 @@ export function openSite(resolved: ResolvedMoodle, options: OpenSiteOptions): Si
   const site = new Site({
     tree: resolved.tree,
     phpVersion: options.php,
+    db: options.db,
     workDir,
     timeoutMs: options.timeoutMs,
     cacheDir: path.join(cacheRoot(), 'sites'),
@@ -203,7 +224,8 @@ export function openSite(resolved: ResolvedMoodle, options: OpenSiteOptions): Si
     php: options.php,
     site,
     workDir,
-    close: () => {
+    close: async () => {
+      await site.close();
       rmSync(workDir, { recursive: true, force: true });
     },
   };
@@ -219,6 +241,6 @@ export async function withSite<T>(
   try {
     return await task(session, await provisionSite(session.site, resolved));
   } finally {
-    session.close();
+    await session.close();
   }
 }

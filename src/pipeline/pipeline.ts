@@ -49,7 +49,7 @@ async function runPhases(options: CheckOptions, spell: InputSpelling): Promise<C
     }
   } finally {
     ctx.upgradeSource?.cleanup();
-    ctx.moodle?.close();
+    await ctx.moodle?.close();
   }
   const findings = run.findings();
   return {

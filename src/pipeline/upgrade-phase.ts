@@ -7,7 +7,7 @@ import { UserError } from '../core/errors.js';
 import { findingsFromOutcome } from './phases/install-output.js';
 import { failureSummary } from '../moodle/site/outcome.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/source/resolve.js';
-import { VFS, type Site, type UpgradeOutcome } from '../moodle/site/site.js';
+import { VFS, type DbKind, type Site, type UpgradeOutcome } from '../moodle/site/site.js';
 import { phpFor, withSite } from './moodle.js';
 import { describeCrash } from '../php/runtime-limits.js';
 import type { UpgradeSource } from '../moodle/source/upgrade-source.js';
@@ -38,6 +38,8 @@ export interface UpgradePhaseContext {
   limits?: Site['options']['limits'];
   /** The PHP the user asked for; else the newest the (possibly older) Moodle supports. */
   php?: string | undefined;
+  /** The database of the run: the second site runs on the same one as the first. */
+  db: DbKind;
   /**
    * Runs on the site with the old version installed, before the new version is put in place:
    * the place for a blueprint that creates data for the upgrade to migrate (`--blueprint`).
@@ -186,6 +188,7 @@ export async function runUpgradePhase(
 
   const options = {
     php: phpFor(Number(moodle.tree.branch), ctx.php),
+    db: ctx.db,
     timeoutMs: ctx.timeoutMs,
     limits: ctx.limits,
     purpose: 'upgrade',

@@ -3,7 +3,7 @@
 // installed and cached), and the PHP runtime. Opens the check's Moodle session, which the
 // pipeline closes when the check ends.
 import { PHP_WASM_VERSION, phpWasmBuild } from '../../php/runtime-package.js';
-import { chooseMoodle, openSite, provisionSite } from '../moodle.js';
+import { chooseMoodle, DEFAULT_DB, openSite, provisionSite } from '../moodle.js';
 import { componentCount, componentProgress } from '../moodle-progress.js';
 import { moodleSkipped, type Phase } from './phase.js';
 
@@ -17,6 +17,7 @@ export const provision: Phase = {
     const { tree } = resolved;
     const session = openSite(resolved, {
       php,
+      db: options.db ?? DEFAULT_DB,
       timeoutMs: options.timeoutMs,
       limits: options.limits,
       purpose: 'run',

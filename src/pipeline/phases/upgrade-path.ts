@@ -31,6 +31,7 @@ export const upgradePath: Phase = {
           timeoutMs: options.timeoutMs,
           ...(options.limits ? { limits: options.limits } : {}),
           php: options.php,
+          db: session(ctx.moodle).site.db,
           log: note,
           ...(ctx.blueprint
             ? {
