@@ -1,31 +1,36 @@
 // Integration: properties of the provisioned site itself on every registered Moodle tree —
-// our SQLite driver leaves no core schema drift, and Moodle's encryption works without sodium.
+// neither database (our SQLite driver, Moodle's PostgreSQL driver on PGlite) leaves core schema
+// drift, both pass the DML/DDL smoke test, and Moodle's encryption works without sodium.
 // Skipped, with a message, when no tree is registered.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveMoodle } from '../src/moodle/source/resolve.js';
-import { Site, VFS } from '../src/moodle/site/site.js';
+import { Site, VFS, type DbKind } from '../src/moodle/site/site.js';
 import { phpFor, provisionSite } from '../src/pipeline/moodle.js';
 import { LABEL, registeredBranches } from './real-moodle.js';
 
 const branches = registeredBranches();
 const workDirs: string[] = [];
-afterAll(() => {
+const sites: Site[] = [];
+afterAll(async () => {
+  for (const s of sites) await s.close();
   for (const d of workDirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function site(branch: string): Promise<Site> {
+async function site(branch: string, db: DbKind = 'sqlite'): Promise<Site> {
   const resolved = await resolveMoodle({ spec: LABEL[branch]!, offline: true, targetBranches: [] });
   const workDir = mkdtempSync(path.join(tmpdir(), 'mpc-site-test-'));
   workDirs.push(workDir);
   const s = new Site({
     tree: resolved.tree,
     phpVersion: phpFor(Number(resolved.tree.branch)),
+    db,
     workDir,
     timeoutMs: 10 * 60_000,
   });
+  sites.push(s);
   await provisionSite(s, resolved);
   return s;
 }
@@ -50,6 +55,22 @@ describe.skipIf(branches.length === 0)('the provisioned Moodle site', () => {
         });
       },
     );
+    it(
+      `Moodle ${LABEL[branch]} on PostgreSQL (PGlite): no core schema drift, no SQLite vendor added`,
+      { timeout: 20 * 60_000 },
+      async () => {
+        const s = await site(branch, 'postgres');
+        const r = await s.cli(`${VFS.moodle}/admin/cli/check_database_schema.php`, []);
+        expect(`${r.stdout}${r.stderr}`.trim()).toBe('Database structure is ok.');
+        expect(r.exitCode).toBe(0);
+        expect(s.adjustments.map((a) => a.rule)).not.toContain('database-vendor-sqlite');
+        expect(await s.databaseSummary()).toMatchObject({
+          kind: 'postgres',
+          supported: true,
+          engine: expect.stringMatching(/^PostgreSQL \d+\.\d+ \(PGlite \d/),
+        });
+      },
+    );
     // Moodle 4.1 encrypts with OpenSSL when the sodium extension is absent; 4.2+ need sodium.
     (branch === '401' ? it.skip : it)(
       `Moodle ${LABEL[branch]}: \\core\\encryption round-trips on the sodium fallback`,
@@ -62,6 +83,22 @@ describe.skipIf(branches.length === 0)('the provisioned Moodle site', () => {
         expect(r.stdout.trim()).toBe('ok');
       },
     );
+  }
+});
+
+// Moodle's DML and DDL APIs through each driver: types, blobs, LIKE, regex, the sql_* helpers,
+// recordsets, transactions, temporary tables (php/tests/dml_smoke.php).
+const smokeBranch = branches.includes('405') ? '405' : branches.at(-1);
+describe.runIf(smokeBranch !== undefined)('the database drivers', () => {
+  for (const db of ['sqlite', 'postgres'] as const) {
+    it(`Moodle ${LABEL[smokeBranch ?? ''] ?? ''} on ${db}: the DML/DDL smoke test passes`, {
+      timeout: 20 * 60_000,
+    }, async () => {
+      const s = await site(smokeBranch!, db);
+      const r = await s.cli(`${VFS.ours}/tests/dml_smoke.php`, [`${VFS.moodle}/config.php`]);
+      expect(`${r.stdout}${r.stderr}`.trim()).toMatch(/^ok \(\d+ checks\)$/);
+      expect(r.exitCode).toBe(0);
+    });
   }
 });
 

@@ -6,6 +6,7 @@
 // and expects no upgrade/* or schema/* finding.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { DbKind } from '../src/moodle/site/site.js';
 import { runCheck } from '../src/pipeline/pipeline.js';
 import { expectGolden, treeOf } from './golden.js';
 import { LABEL, registeredBranches } from './real-moodle.js';
@@ -18,13 +19,20 @@ if (branches.length === 0)
     'upgrade-path tests skipped: no Moodle 4.5/5.x tree registered (moodle-plugin-check moodle import <dir>)',
   );
 
-async function upgrade(oldDir: string, newDir: string, branch: string, golden?: string) {
+async function upgrade(
+  oldDir: string,
+  newDir: string,
+  branch: string,
+  golden?: string,
+  db: DbKind = 'sqlite',
+) {
   const { report } = await runCheck({
     pluginDir: newDir,
     moodle: true,
-    moodleOptions: { spec: LABEL[branch], offline: true, timeoutMs: 15 * 60_000 },
+    moodleOptions: { spec: LABEL[branch], offline: true, timeoutMs: 15 * 60_000, db },
     upgradeFrom: oldDir,
   });
+  expect(report.moodle?.database?.kind).toBe(db);
   if (golden)
     await expectGolden(report, `upgrade/${LABEL[branch] ?? branch}/${golden}`, {
       plugin: path.dirname(path.dirname(newDir)),
@@ -58,19 +66,28 @@ const ON_5X = ['clean', 'forgets-field', 'throws', 'ddl-fails', 'subplugin'];
 
 /**
  * The suite on 4.5 (every case, the blueprint, a real plugin) or on the newest 5.x (the cases
- * that differ there): two test files, so the two run side by side.
+ * that differ there): separate test files, so they run side by side. On PostgreSQL (PGlite) the
+ * same cases must give the same findings; the golden reports are SQLite's (the database block
+ * and adjustments differ), so there only the findings are compared.
  */
-export function upgradePathSuite(on: '4.5' | '5.x'): void {
+export function upgradePathSuite(on: '4.5' | '5.x', db: DbKind = 'sqlite'): void {
   const target = on === '4.5' ? '405' : fivex;
+  const onPg = db === 'postgres';
   describe.skipIf(target === undefined || !branches.includes(target))(
-    `upgrade path on a real Moodle ${on}`,
+    `upgrade path on a real Moodle ${on}, ${db}`,
     () => {
       for (const branch of branches) {
         if (branch !== target) continue;
         for (const [name, want] of Object.entries(CASES)) {
           if (branch !== '405' && !ON_5X.includes(name)) continue;
           it(`Moodle ${LABEL[branch]}: ${name}`, { timeout: 30 * 60_000 }, async () => {
-            const r = await upgrade(fixture(name, 'old'), fixture(name, 'new'), branch, name);
+            const r = await upgrade(
+              fixture(name, 'old'),
+              fixture(name, 'new'),
+              branch,
+              onPg ? undefined : name,
+              db,
+            );
             expect(r.found.sort()).toEqual([...want.found].sort());
             expect(r.phase?.status).toBe(want.status);
             expect(r.report.upgrade?.from.version).toBe(2024010100);
@@ -116,7 +133,7 @@ export function upgradePathSuite(on: '4.5' | '5.x'): void {
       // --blueprint with --upgrade-from: the blueprint also runs on the OLD version before the
       // upgrade. It inserts a row with `score`, a column only the new version has: on the old site the
       // step fails (proof it ran there, before the upgrade), on the freshly installed new version it passes.
-      it.skipIf(on !== '4.5')(
+      it.skipIf(on !== '4.5' || onPg)(
         'Moodle 4.5: a blueprint runs on the old version before the upgrade',
         { timeout: 30 * 60_000 },
         async () => {
@@ -144,7 +161,7 @@ export function upgradePathSuite(on: '4.5' | '5.x'): void {
       );
 
       const real = process.env.MPC_UPGRADE_REAL?.split(':');
-      it.skipIf(real?.length !== 2 || on !== '4.5')(
+      it.skipIf(real?.length !== 2 || on !== '4.5' || onPg)(
         `a real plugin upgrades with no findings (MPC_UPGRADE_REAL=${process.env.MPC_UPGRADE_REAL ?? 'unset'})`,
         { timeout: 60 * 60_000 },
         async () => {

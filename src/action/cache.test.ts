@@ -22,7 +22,12 @@ function tree(files: Record<string, string>): string {
 describe('cache keys', () => {
   it('change by week, Moodle list and PHP, and fall back to older entries', () => {
     const k = cacheKeys(['4.5', '5.0'], undefined, new Date('2026-11-23T12:00:00Z'));
-    expect(k.key).toMatch(/^moodle-plugin-check-[\d.]+-\w+-\w+-4\.5_5\.0-phpauto-2026w47$/);
+    expect(k.key).toMatch(
+      /^moodle-plugin-check-[\d.]+-\w+-\w+-4\.5_5\.0-phpauto-dbauto-2026w47$/,
+    );
+    expect(cacheKeys(['4.5'], '8.3', new Date('2026-11-23T12:00:00Z'), 'postgres').key).toMatch(
+      /-4\.5-php8\.3-dbpostgres-2026w47$/,
+    );
     expect(k.restoreKeys[0]).toBe(k.key.replace(/2026w47$/, ''));
     expect(k.key.startsWith(k.restoreKeys[1]!)).toBe(true);
     expect(weekStamp(new Date('2026-01-01T00:00:00Z'))).toBe('2026w01');

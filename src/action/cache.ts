@@ -28,9 +28,10 @@ export function cacheKeys(
   moodles: readonly string[],
   php: string | undefined,
   now = new Date(),
+  db?: string,
 ): { key: string; restoreKeys: string[] } {
   const base = `moodle-plugin-check-${TOOL.version}-${process.platform}-${process.arch}`;
-  const what = `${moodles.length ? moodles.join('_').replace(/[^A-Za-z0-9._]/g, '-') : 'default'}-php${php ?? 'auto'}`;
+  const what = `${moodles.length ? moodles.join('_').replace(/[^A-Za-z0-9._]/g, '-') : 'default'}-php${php ?? 'auto'}-db${db ?? 'auto'}`;
   return {
     key: `${base}-${what}-${weekStamp(now)}`,
     restoreKeys: [`${base}-${what}-`, `${base}-`],
@@ -40,6 +41,7 @@ export function cacheKeys(
 export async function restoreToolCache(
   moodles: readonly string[],
   php: string | undefined,
+  db?: string,
 ): Promise<CacheState | undefined> {
   if (!cache.isFeatureAvailable()) {
     log.info('Cache: the Actions cache service is not available here; running without it.');
@@ -47,7 +49,7 @@ export async function restoreToolCache(
   }
   const root = cacheRoot();
   const paths = KEPT.map((d) => path.join(root, d));
-  const { key, restoreKeys } = cacheKeys(moodles, php);
+  const { key, restoreKeys } = cacheKeys(moodles, php, new Date(), db);
   try {
     const hit = await cache.restoreCache(paths, key, restoreKeys);
     log.info(hit ? `Cache: restored ${hit}` : `Cache: nothing for ${key} yet`);

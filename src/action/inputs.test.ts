@@ -86,6 +86,18 @@ describe('parseInputs', () => {
     );
   });
 
+  it('reads db, and refuses a database it cannot run naming the input and the choices', () => {
+    const base = { 'plugin-path': 'fixtures/plugins/mod_example' };
+    expect(parseInputs(read({ ...base, db: 'PostgreSQL'.slice(0, 8) }), REPO_ROOT).db).toBe(
+      'postgres',
+    );
+    expect(parseInputs(read({ ...base, db: ' SQLite ' }), REPO_ROOT).db).toBe('sqlite');
+    expect(parseInputs(read(base), REPO_ROOT).db).toBeUndefined();
+    expect(() => parseInputs(read({ ...base, db: 'mysql' }), REPO_ROOT)).toThrow(
+      "Input 'db' is 'mysql', which is not a database this action runs.",
+    );
+  });
+
   it('rejects mixing none with versions', () => {
     expect(() =>
       parseInputs(

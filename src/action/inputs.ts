@@ -8,12 +8,15 @@ import type { InputSpelling } from '../core/inputs.js';
 import { PathEscapeError, realInside } from '../core/host-paths.js';
 import { timeoutSeconds, TIMEOUT_RANGE } from '../core/timeout.js';
 import { PHP_VERSIONS } from '../php/runtime-package.js';
+import { DB_KINDS, type DbKind } from '../moodle/site/site.js';
+import { DEFAULT_DB } from '../pipeline/moodle.js';
 import type { FailOn } from '../report/model.js';
 
 export const INPUT = {
   pluginPath: 'plugin-path',
   moodle: 'moodle',
   php: 'php',
+  db: 'db',
   blueprint: 'blueprint',
   blueprintFile: 'blueprint-file',
   checks: 'checks',
@@ -55,6 +58,8 @@ export interface ActionConfig {
   /** `moodle: none`. */
   staticOnly: boolean;
   php?: string;
+  /** `db`; undefined: the default database (DEFAULT_DB). */
+  db?: DbKind;
   /** A file path, inline JSON, base64 or data: URL, passed to the pipeline as-is. */
   blueprint?: string;
   /** Rule ids / `family/*` to switch off on top of the plugin's .moodle-plugin-check.yml. */
@@ -258,6 +263,13 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
       `Use one of ${PHP_VERSIONS.join(', ')}, or leave it empty for the newest the Moodle branch supports.`,
     );
 
+  const db = get(INPUT.db).trim().toLowerCase();
+  if (db !== '' && !(DB_KINDS as readonly string[]).includes(db))
+    throw new UserError(
+      `Input 'db' is '${db}', which is not a database this action runs.`,
+      `Use ${DB_KINDS.join(' or ')}, or leave it empty for the default (${DEFAULT_DB}).`,
+    );
+
   const inline = get(INPUT.blueprint).trim();
   const file = get(INPUT.blueprintFile).trim();
   if (inline !== '' && file !== '')
@@ -291,6 +303,7 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
     moodles: Object.freeze(moodles),
     staticOnly,
     ...(php !== '' ? { php } : {}),
+    ...(db !== '' ? { db: db as DbKind } : {}),
     ...(blueprint !== undefined ? { blueprint } : {}),
     disable: Object.freeze(parseChecks(get(INPUT.checks))),
     ...(failOn ? { failOn } : {}),

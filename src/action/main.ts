@@ -3,7 +3,15 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { log } from './log.js';
 import { orderedLogs } from './ordered-log.js';
 import { groupProgress } from './progress.js';
-import { checkConcurrency, mapSettled } from '../core/concurrency.js';
+import {
+  checkConcurrency,
+  mapSettled,
+  MEMORY_PER_CHECK,
+  MEMORY_PER_POSTGRES_CHECK,
+  thisMachine,
+} from '../core/concurrency.js';
+import { DEFAULT_DB } from '../pipeline/moodle.js';
+import type { DbKind } from '../moodle/site/site.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
@@ -56,7 +64,7 @@ async function runAction(): Promise<void> {
 
   const cacheState =
     config.cache && !config.staticOnly
-      ? await restoreToolCache(config.moodles, config.php)
+      ? await restoreToolCache(config.moodles, config.php, config.db)
       : undefined;
   let checked: Awaited<ReturnType<typeof checkAll>>;
   try {
@@ -144,7 +152,7 @@ async function checkAll(
   const upgradeFrom = config.staticOnly ? undefined : defaultUpgradeFrom(config, ctx);
   // Side by side, bounded by the cores and the memory; each check's log groups come out whole.
   const logs = orderedLogs(specs.length, log);
-  const settled = await mapSettled(specs, concurrency(specs.length), async (spec, i) => {
+  const settled = await mapSettled(specs, concurrency(specs.length, config.db ?? DEFAULT_DB), async (spec, i) => {
     const title = config.staticOnly ? 'static checks only' : `Moodle ${spec || '(default)'}`;
     const progress = groupProgress(`moodle-plugin-check: ${title}`, logs.sinks[i]);
     try {
@@ -154,6 +162,7 @@ async function checkAll(
         moodleOptions: {
           ...(spec ? { spec } : {}),
           ...(config.php ? { php: config.php } : {}),
+          ...(config.db ? { db: config.db } : {}),
           timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         },
         ...(config.blueprint !== undefined ? { blueprint: config.blueprint } : {}),
@@ -182,9 +191,11 @@ async function checkAll(
  * How many versions at once: the machine's bound, or MPC_CONCURRENCY (a positive integer: the
  * bench measures one after another against side by side with it).
  */
-function concurrency(jobs: number): number {
+function concurrency(jobs: number, db: DbKind): number {
   const forced = Number(process.env.MPC_CONCURRENCY);
-  return Number.isInteger(forced) && forced > 0 ? Math.min(forced, jobs) : checkConcurrency(jobs);
+  if (Number.isInteger(forced) && forced > 0) return Math.min(forced, jobs);
+  const perCheck = db === 'postgres' ? MEMORY_PER_POSTGRES_CHECK : MEMORY_PER_CHECK;
+  return checkConcurrency(jobs, thisMachine(), perCheck);
 }
 
 /** `upgrade-from`: as given, else the PR's base commit when the clone has it. */

@@ -118,6 +118,10 @@ describe('moodle-plugin-check check', () => {
     [['check', fixture('mod_example'), '--timeout', '1e999'], /--timeout 1e999 is not a number/],
     [['check', fixture('mod_example'), '--timeout', ''], /--timeout {2}is not a number/],
     [['check', fixture('mod_example'), '--php', '5.6'], /--php 5\.6 is not available/],
+    [
+      ['check', fixture('mod_example'), '--db', 'mysql'],
+      /'--db <database>' argument 'mysql' is invalid\. Allowed choices are postgres, sqlite/,
+    ],
     // Found in detect, before any Moodle work, naming the blueprint and the input that overrides it.
     [
       [

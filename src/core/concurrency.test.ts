@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkConcurrency, mapSettled, MEMORY_PER_CHECK } from './concurrency.js';
+import {
+  checkConcurrency,
+  mapSettled,
+  MEMORY_PER_CHECK,
+  MEMORY_PER_POSTGRES_CHECK,
+} from './concurrency.js';
 
 describe('checkConcurrency', () => {
   it('is bounded by the jobs, the cores and the memory, and is at least one', () => {
@@ -9,6 +14,12 @@ describe('checkConcurrency', () => {
     expect(checkConcurrency(3, { cores: 8, freeBytes: 2 * MEMORY_PER_CHECK })).toBe(2);
     expect(checkConcurrency(3, { cores: 8, freeBytes: 0 })).toBe(1);
     expect(checkConcurrency(1, { cores: 8, freeBytes: plenty })).toBe(1);
+  });
+
+  it('counts the PGlite of each site when checks run on PostgreSQL', () => {
+    const machine = { cores: 8, freeBytes: 4 * MEMORY_PER_CHECK };
+    expect(checkConcurrency(8, machine)).toBe(4);
+    expect(checkConcurrency(8, machine, MEMORY_PER_POSTGRES_CHECK)).toBe(2);
   });
 });
 

@@ -5,6 +5,12 @@ import os from 'node:os';
 /** What one check of a real Moodle may take at its peak: the main thread and two PHP workers. */
 export const MEMORY_PER_CHECK = 1.5 * 1024 ** 3;
 
+/**
+ * On PostgreSQL each of the check's two sites (the run, the upgrade path's second one) also has a
+ * PGlite: measured 400–550 MB each with an installed Moodle.
+ */
+export const MEMORY_PER_POSTGRES_CHECK = MEMORY_PER_CHECK + 2 * 0.5 * 1024 ** 3;
+
 export interface Machine {
   cores: number;
   /** Bytes the checks may use (free memory now). */
@@ -19,8 +25,12 @@ export function thisMachine(): Machine {
  * How many of `jobs` checks to run at once: one per core (PHP is single-threaded; the upgrade-path
  * phase borrows a second core for a moment), no more than memory holds, at least one.
  */
-export function checkConcurrency(jobs: number, machine: Machine = thisMachine()): number {
-  const byMemory = Math.floor(machine.freeBytes / MEMORY_PER_CHECK);
+export function checkConcurrency(
+  jobs: number,
+  machine: Machine = thisMachine(),
+  perCheck: number = MEMORY_PER_CHECK,
+): number {
+  const byMemory = Math.floor(machine.freeBytes / perCheck);
   return Math.max(1, Math.min(jobs, machine.cores, byMemory));
 }
 

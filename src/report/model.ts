@@ -52,8 +52,21 @@ export interface MoodleSummary {
   /** The PHP build that ran: the @php-wasm release and its flavour (jspi where Node has it). */
   phpWasm?: { version: string; build: 'jspi' | 'asyncify' };
   source: string;
-  /** Everything changed to make Moodle run in php-wasm on SQLite (never hidden). */
+  /** The database Moodle ran on (`--db`). */
+  database?: DatabaseSummary;
+  /** Everything changed to make Moodle run in php-wasm (never hidden). */
   adjustments: { rule: string; moodle?: string; detail: string }[];
+}
+
+export interface DatabaseSummary {
+  /** `postgres`: Moodle's PostgreSQL driver on PGlite; `sqlite`: moodle-plugin-check's driver. */
+  kind: 'postgres' | 'sqlite';
+  /** e.g. "PostgreSQL 18.7 (PGlite 0.5.17, in-process)". */
+  engine: string;
+  /** Whether Moodle supports this database (PostgreSQL: yes; SQLite: no). */
+  supported: boolean;
+  /** What an unsupported database means for the verdict. */
+  note?: string;
 }
 
 /** The JSON contract (docs/json-report.md). Additive changes only. */

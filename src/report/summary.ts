@@ -48,10 +48,17 @@ export function renderSummary(runs: readonly ReportRun[], options: SummaryOption
       );
     }
     out.push('');
+    const database = r.moodle?.database;
+    if (database) {
+      out.push(
+        `Database: ${escapeMd(database.engine)}${database.note ? ` — ⚠️ ${escapeMd(database.note)}` : ''}`,
+        '',
+      );
+    }
     const adjustments = r.moodle?.adjustments ?? [];
     if (adjustments.length > 0) {
       out.push(
-        '<details><summary>Environment adjustments made to run Moodle in php-wasm on SQLite ' +
+        `<details><summary>Environment adjustments made to run Moodle in php-wasm on ${database?.kind === 'postgres' ? 'PostgreSQL (PGlite)' : 'SQLite'} ` +
           `(${adjustments.length})</summary>`,
         '',
       );

@@ -48,8 +48,9 @@ export function formatText(report: CheckReport, options: TextOptions): string {
   if (report.moodle) {
     const m = report.moodle;
     lines.push(
-      `${c.dim('moodle')} ${m.release} (${m.layout} layout) on PHP ${m.php} in php-wasm, SQLite database`,
+      `${c.dim('moodle')} ${m.release} (${m.layout} layout) on PHP ${m.php} in php-wasm, ${m.database?.engine ?? 'SQLite'} database`,
     );
+    if (m.database?.note) lines.push(`${c.dim('  note')} ${m.database.note}`);
     for (const a of m.adjustments) lines.push(`${c.dim('  adjusted')} ${a.detail}`);
   }
   const { errors, warnings, notices } = report.summary;

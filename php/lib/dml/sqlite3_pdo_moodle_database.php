@@ -160,6 +160,10 @@ class sqlite3_pdo_moodle_database extends pdo_moodle_database {
         // SQLite's LOWER()/UPPER() only fold ASCII; Moodle compares names in any script.
         $this->create_function('lower', fn($s) => $s === null ? null : mb_strtolower((string) $s, 'UTF-8'), 1);
         $this->create_function('upper', fn($s) => $s === null ? null : mb_strtoupper((string) $s, 'UTF-8'), 1);
+        // GREATEST()/LEAST() exist in PostgreSQL, MySQL and MariaDB, not in SQLite. As PostgreSQL:
+        // NULL arguments are ignored, NULL only when all are NULL.
+        $this->create_function('greatest', [self::class, 'sql_function_greatest'], -1);
+        $this->create_function('least', [self::class, 'sql_function_least'], -1);
         // The REGEXP operator calls regexp(pattern, subject); SQLite ships no implementation.
         $this->create_function('regexp', [self::class, 'sql_function_regexp'], 2);
         // Math functions are a compile-time option of SQLite (absent in some builds).
@@ -207,6 +211,22 @@ class sqlite3_pdo_moodle_database extends pdo_moodle_database {
             $result = @preg_match("\x01" . $pattern . "\x01" . $flags, (string) $subject);
         }
         return $result === 1 ? 1 : 0;
+    }
+
+    /**
+     * SQL GREATEST(a, b, ...): the largest non-NULL argument (numbers compare as numbers).
+     */
+    public static function sql_function_greatest(...$args) {
+        $args = array_values(array_filter($args, fn($a) => $a !== null));
+        return $args ? max(...$args) : null;
+    }
+
+    /**
+     * SQL LEAST(a, b, ...): the smallest non-NULL argument.
+     */
+    public static function sql_function_least(...$args) {
+        $args = array_values(array_filter($args, fn($a) => $a !== null));
+        return $args ? min(...$args) : null;
     }
 
     /**

@@ -32,6 +32,7 @@ import { PHP_WASM_VERSION, type PhpVersion } from '../../php/runtime-package.js'
 import { branchInfo } from '../../plugin/branches.js';
 import { overlayMounts, type Injection } from './overlay.js';
 import type { MoodleTree } from '../source/tree.js';
+import type { DatabaseSummary } from '../../report/model.js';
 
 /** Where things live inside PHP's filesystem: the same paths as in Moodle Playground. */
 export const VFS = {
@@ -176,12 +177,6 @@ export const INSTALL_ARGS: readonly string[] = [
  */
 const NO_OPCACHE = { 'opcache.enable': '0', 'opcache.enable_cli': '0' } as const;
 
-/** What the site's database is, for the report: engine and version. */
-export function dbEngine(db: DbKind, serverVersion?: string): string {
-  return db === 'postgres'
-    ? `PostgreSQL ${serverVersion ?? ''} (PGlite ${PGLITE_SPEC.version})`.replace('  ', ' ')
-    : 'SQLite (moodle-plugin-check’s driver; not a database Moodle supports)';
-}
 
 /** PHP single-quoted literal. */
 const phpString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -253,6 +248,24 @@ export class Site {
     } finally {
       await session.end();
     }
+  }
+
+  /** The database, for the report (starts PostgreSQL if it does not run yet). */
+  async databaseSummary(): Promise<DatabaseSummary> {
+    if (this.db === 'postgres') {
+      const db = await this.database();
+      return {
+        kind: 'postgres',
+        engine: `PostgreSQL ${db.serverVersion} (PGlite ${PGLITE_SPEC.version}, in-process)`,
+        supported: true,
+      };
+    }
+    return {
+      kind: 'sqlite',
+      engine: 'SQLite (moodle-plugin-check’s sqlite3 driver)',
+      supported: false,
+      note: 'SQLite is not a database Moodle supports: SQL that PostgreSQL, MySQL and MariaDB judge differently (strict types, GROUP BY, vendor functions) can pass or fail here unlike there; run on postgres for a real database’s verdict',
+    };
   }
 
   /** Stops the site's PostgreSQL, if it runs. The work folder is the caller's to remove. */

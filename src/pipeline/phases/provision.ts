@@ -42,5 +42,6 @@ export const provision: Phase = {
     } finally {
       site.onStdout = undefined;
     }
+    ctx.report.moodle.database = await site.databaseSummary();
   },
 };

@@ -1,16 +1,17 @@
 <?php
 // This file is part of moodle-plugin-check.
 //
-// Smoke test of the SQLite driver and DDL generator against an installed site.
+// Smoke test of the database driver (our SQLite driver, or Moodle's PostgreSQL driver on PGlite)
+// and its DDL generator against an installed site.
 // Moodle's own dml_test/ddl_test need PHPUnit and Composer; this needs neither.
 //
-// Usage: php sqlite_driver_smoke.php /path/to/moodle/config.php
+// Usage: php dml_smoke.php /path/to/moodle/config.php
 // Exit code 0 when every check passes; prints one line per failure.
 // It only touches its own tables (mpc_smoke*), and drops them at the end.
 
 define('CLI_SCRIPT', true);
 if ($argc < 2) {
-    fwrite(STDERR, "usage: php sqlite_driver_smoke.php /path/to/config.php\n");
+    fwrite(STDERR, "usage: php dml_smoke.php /path/to/config.php\n");
     exit(2);
 }
 require($argv[1]);
@@ -100,6 +101,7 @@ check('length', $DB->get_field_sql('SELECT ' . $DB->sql_length('name') . ' FROM 
 check('ceil', $DB->get_field_sql('SELECT ' . $DB->sql_ceil('grade') . ' FROM {mpc_smoke} WHERE id = ?', [$id2]), '3');
 check('bitxor', $DB->get_field_sql('SELECT ' . $DB->sql_bitxor(6, 3) . $DB->sql_null_from_clause()), '5');
 check('bitand/or', $DB->get_field_sql('SELECT ' . $DB->sql_bitand(6, 3) . ' + ' . $DB->sql_bitor(6, 3)), '9');
+check('greatest/least', $DB->get_field_sql('SELECT GREATEST(1, 3, 2) + LEAST(5, 4)'), '7');
 check('modulo', $DB->get_field_sql('SELECT ' . $DB->sql_modulo(7, 3)), '1');
 check('cast char2int', $DB->get_field_sql('SELECT ' . $DB->sql_cast_char2int("'42'") . ' + 1'), '43');
 check('cast char2real', $DB->get_field_sql('SELECT ' . $DB->sql_cast_char2real("'1.25'") . ' * 2'), '2.5');
@@ -225,5 +227,8 @@ check('temp dropped', $dbman->table_exists('mpc_smoke2'), false);
 $dbman->drop_table(new xmldb_table('mpc_smoke_renamed'));
 check('dropped', $dbman->table_exists('mpc_smoke_renamed'), false);
 
-echo "$checks checks, $failures failures\n";
-exit($failures ? 1 : 0);
+if ($failures) {
+    echo "$checks checks, $failures failures\n";
+    exit(1);
+}
+echo "ok ($checks checks)\n";
