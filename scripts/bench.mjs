@@ -127,40 +127,68 @@ if (branches.length > 0) {
   const moodleRows = [];
   const wasmReport = (b, mode, build = builds[0]) =>
     path.join(tmp, `moodle-${b}-${build}-${mode}.json`);
+  // MPC_BENCH_DBS: the databases to compare (default both, side by side).
+  const dbs = (process.env.MPC_BENCH_DBS ?? 'sqlite,postgres').split(',').filter(Boolean);
   for (const b of branches) {
     const sites = path.join(cache, 'sites');
     for (const build of builds) {
-      for (const mode of ['cold', 'warm']) {
-        if (mode === 'cold' && existsSync(sites)) {
-          for (const d of ls(sites))
-            if (d.startsWith(`${branchNo(b)}-`))
-              rmSync(path.join(sites, d), { recursive: true, force: true });
+      for (const db of dbs) {
+        for (const mode of ['cold', 'warm']) {
+          if (mode === 'cold' && existsSync(sites)) {
+            for (const d of ls(sites))
+              if (d.startsWith(`${branchNo(b)}-`) && d.includes('-pg-') === (db === 'postgres'))
+                rmSync(path.join(sites, d), { recursive: true, force: true });
+          }
+          const out =
+            db === 'sqlite' ? wasmReport(b, mode, build) : wasmReport(b, `${mode}-${db}`, build);
+          const { report, phase, ...r } = timeCheck(
+            [plugin, '--moodle', b, '--offline', '--db', db],
+            out,
+            build,
+          );
+          moodleRows.push({
+            node: process.version,
+            'php-wasm': `${PHP_WASM} ${build}`,
+            moodle: report.moodle.release.replace(/ \(Build.*/, ''),
+            php: report.moodle.php,
+            db,
+            run: mode,
+            'provision s': (phase('provision') / 1000).toFixed(1),
+            'install s': (phase('install') / 1000).toFixed(1),
+            'wall s': (r.ms / 1000).toFixed(1),
+            'peak RSS MB': Math.round(r.rssKb / 1024),
+            findings: `${report.summary.errors}E ${report.summary.warnings}W ${report.summary.notices}N`,
+          });
         }
-        const out = wasmReport(b, mode, build);
-        const { report, phase, ...r } = timeCheck([plugin, '--moodle', b, '--offline'], out, build);
-        moodleRows.push({
-          node: process.version,
-          'php-wasm': `${PHP_WASM} ${build}`,
-          moodle: report.moodle.release.replace(/ \(Build.*/, ''),
-          php: report.moodle.php,
-          run: mode,
-          'provision s': (phase('provision') / 1000).toFixed(1),
-          'install s': (phase('install') / 1000).toFixed(1),
-          'wall s': (r.ms / 1000).toFixed(1),
-          'peak RSS MB': Math.round(r.rssKb / 1024),
-          findings: `${report.summary.errors}E ${report.summary.warnings}W ${report.summary.notices}N`,
-        });
       }
     }
   }
   console.log(
-    `\nMoodle phases (php-wasm, SQLite) for ${path.basename(plugin)}; peak RSS is the whole process, PHP worker threads included`,
+    `\nMoodle phases (php-wasm) for ${path.basename(plugin)} on ${dbs.join(' and ')}; peak RSS is the whole process, PHP and PGlite worker threads included`,
   );
   console.table(moodleRows);
+  // Warm full check, postgres against sqlite (the default database is decided by this ratio).
+  if (dbs.includes('sqlite') && dbs.includes('postgres')) {
+    const warm = (db) => moodleRows.filter((r) => r.run === 'warm' && r.db === db);
+    const ratios = warm('postgres').map((pg, i) => ({
+      moodle: pg.moodle,
+      'php-wasm': pg['php-wasm'],
+      'warm wall postgres/sqlite': (
+        Number(pg['wall s']) / Number(warm('sqlite')[i]['wall s'])
+      ).toFixed(2),
+    }));
+    console.table(ratios);
+  }
   // The same installs on the host's native php (when there is one), for a WASM/native ratio
   // (against the default build).
   const { benchNative } = await import('./bench-native.mjs');
   await benchNative({ branches, plugin, wasmReport: (b, mode) => wasmReport(b, mode) });
+}
+
+// The database bridge's cost per query (always: it needs no Moodle tree).
+{
+  const { benchBridge } = await import('./bench-bridge.mjs');
+  await benchBridge(root);
 }
 
 // Blueprint: MPC_BENCH_BLUEPRINT=1 (5 courses, 50 users; see scripts/bench-blueprint.mjs).

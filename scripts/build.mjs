@@ -27,4 +27,8 @@ await build({ ...common, entryPoints: ['src/action/publish.main.ts'], outfile: '
 // Worker threads load it by URL, beside cli.js (see src/php/runtime.ts).
 await build({ ...common, entryPoints: ['src/php/php-worker.mjs'], outfile: 'dist/php-worker.mjs' });
 // The site's PostgreSQL (PGlite) worker; PGlite itself is resolved at run time (src/php/pglite.ts).
-await build({ ...common, entryPoints: ['src/php/pglite-worker.mjs'], outfile: 'dist/pglite-worker.mjs' });
+await build({
+  ...common,
+  entryPoints: ['src/php/pglite-worker.mjs'],
+  outfile: 'dist/pglite-worker.mjs',
+});

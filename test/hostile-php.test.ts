@@ -149,6 +149,9 @@ describe.skipIf(!ready)('hostile plugin installs on Moodle 4.5 (php-wasm)', () =
             spec: '4.5',
             offline: true,
             timeoutMs: 120_000,
+            // The PHP side of the quota: SQLite's file is one PHP writes (PostgreSQL's cluster
+            // has its own bound, src/php/pglite.test.ts).
+            db: 'sqlite',
             ...(diskQuotaBytes !== undefined ? { limits: { diskQuotaBytes } } : {}),
           },
         });

@@ -1,5 +1,5 @@
 // Integration: real Moodle trees registered in the tool's cache (`moodle-plugin-check moodle
-// import <dir>`), booted in php-wasm on SQLite. Skipped, with a message, when none is registered.
+// import <dir>`), booted in php-wasm on the default database (PostgreSQL, PGlite). Skipped, with a message, when none is registered.
 // The first run per tree installs Moodle (about a minute); later runs restore the cached site.
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../src/checks/testing.js';
@@ -50,7 +50,9 @@ describe.skipIf(branches.length === 0)('plugins installed on a real Moodle', () 
           ]);
           expect(r.installFindings).toEqual([]);
           expect(r.report.moodle?.branch).toBe(branch);
-          expect(r.report.moodle?.adjustments.map((a) => a.rule)).toContain(
+          // A real PostgreSQL: Moodle's environment check needs no SQLite vendor added.
+          expect(r.report.moodle?.database?.kind).toBe('postgres');
+          expect(r.report.moodle?.adjustments.map((a) => a.rule)).not.toContain(
             'database-vendor-sqlite',
           );
           // Which theme upgrade.php built is an adjustment either way, never silent.

@@ -80,20 +80,24 @@ describe.skipIf(branches.length === 0)('plugins on a real Moodle on PostgreSQL (
   ];
   for (const branch of probeBranches) {
     for (const [name, want] of probes) {
-      it(`Moodle ${LABEL[branch]}: ${name} gets PostgreSQL's verdict`, {
-        timeout: 20 * 60_000,
-      }, async () => {
-        const pg = await check(name, branch, 'postgres');
-        expect(pg.found).toEqual(want.postgres);
-        if (want.message) {
-          const f = pg.report.findings.find((x) => x.ruleId === 'install/exception');
-          expect(`${f?.message ?? ''} ${f?.hint ?? ''}`).toMatch(want.message);
-        }
-        const lite = await check(name, branch, 'sqlite');
-        expect(lite.found).toEqual(want.sqlite);
-        expect(lite.report.moodle?.database).toMatchObject({ kind: 'sqlite', supported: false });
-        expect(lite.report.moodle?.database?.note).toContain('not a database Moodle supports');
-      });
+      it(
+        `Moodle ${LABEL[branch]}: ${name} gets PostgreSQL's verdict`,
+        {
+          timeout: 20 * 60_000,
+        },
+        async () => {
+          const pg = await check(name, branch, 'postgres');
+          expect(pg.found).toEqual(want.postgres);
+          if (want.message) {
+            const f = pg.report.findings.find((x) => x.ruleId === 'install/exception');
+            expect(`${f?.message ?? ''} ${f?.hint ?? ''}`).toMatch(want.message);
+          }
+          const lite = await check(name, branch, 'sqlite');
+          expect(lite.found).toEqual(want.sqlite);
+          expect(lite.report.moodle?.database).toMatchObject({ kind: 'sqlite', supported: false });
+          expect(lite.report.moodle?.database?.note).toContain('not a database Moodle supports');
+        },
+      );
     }
   }
 });

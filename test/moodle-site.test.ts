@@ -64,11 +64,9 @@ describe.skipIf(branches.length === 0)('the provisioned Moodle site', () => {
         expect(`${r.stdout}${r.stderr}`.trim()).toBe('Database structure is ok.');
         expect(r.exitCode).toBe(0);
         expect(s.adjustments.map((a) => a.rule)).not.toContain('database-vendor-sqlite');
-        expect(await s.databaseSummary()).toMatchObject({
-          kind: 'postgres',
-          supported: true,
-          engine: expect.stringMatching(/^PostgreSQL \d+\.\d+ \(PGlite \d/),
-        });
+        const database = await s.databaseSummary();
+        expect(database).toMatchObject({ kind: 'postgres', supported: true });
+        expect(database.engine).toMatch(/^PostgreSQL \d+\.\d+ \(PGlite \d/);
       },
     );
     // Moodle 4.1 encrypts with OpenSSL when the sodium extension is absent; 4.2+ need sodium.
@@ -86,19 +84,29 @@ describe.skipIf(branches.length === 0)('the provisioned Moodle site', () => {
   }
 });
 
-// Moodle's DML and DDL APIs through each driver: types, blobs, LIKE, regex, the sql_* helpers,
-// recordsets, transactions, temporary tables (php/tests/dml_smoke.php).
+// Moodle's DML and DDL APIs through our SQLite driver: types, blobs, LIKE, regex, the sql_*
+// helpers, recordsets, transactions, temporary tables (php/tests/dml_smoke.php). Its expected
+// metadata is what the pgsql driver would report where SQLite allows a choice, not the same in
+// every detail (PostgreSQL reports int(10) as bigint, max length 18): on PostgreSQL the driver is
+// Moodle's own, checked by check_database_schema above and src/php/pglite.test.ts.
 const smokeBranch = branches.includes('405') ? '405' : branches.at(-1);
-describe.runIf(smokeBranch !== undefined)('the database drivers', () => {
-  for (const db of ['sqlite', 'postgres'] as const) {
-    it(`Moodle ${LABEL[smokeBranch ?? ''] ?? ''} on ${db}: the DML/DDL smoke test passes`, {
-      timeout: 20 * 60_000,
-    }, async () => {
-      const s = await site(smokeBranch!, db);
-      const r = await s.cli(`${VFS.ours}/tests/dml_smoke.php`, [`${VFS.moodle}/config.php`]);
-      expect(`${r.stdout}${r.stderr}`.trim()).toMatch(/^ok \(\d+ checks\)$/);
-      expect(r.exitCode).toBe(0);
-    });
+describe.runIf(smokeBranch !== undefined)('the SQLite driver', () => {
+  for (const db of ['sqlite'] as const) {
+    it(
+      `Moodle ${LABEL[smokeBranch ?? ''] ?? ''} on ${db}: the DML/DDL smoke test passes`,
+      {
+        timeout: 20 * 60_000,
+      },
+      async () => {
+        const s = await site(smokeBranch!, db);
+        const r = await s.cli(`${VFS.ours}/tests/dml_smoke.php`, [`${VFS.moodle}/config.php`]);
+        const out = `${r.stdout}${r.stderr}`;
+        expect(out).not.toMatch(/^FAIL /m);
+        // Moodle's own debugging() about rename_index() being experimental may come first.
+        expect(out.trim().split('\n').at(-1)).toMatch(/^ok \(\d+ checks\)$/);
+        expect(r.exitCode).toBe(0);
+      },
+    );
   }
 });
 

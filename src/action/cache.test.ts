@@ -22,9 +22,7 @@ function tree(files: Record<string, string>): string {
 describe('cache keys', () => {
   it('change by week, Moodle list and PHP, and fall back to older entries', () => {
     const k = cacheKeys(['4.5', '5.0'], undefined, new Date('2026-11-23T12:00:00Z'));
-    expect(k.key).toMatch(
-      /^moodle-plugin-check-[\d.]+-\w+-\w+-4\.5_5\.0-phpauto-dbauto-2026w47$/,
-    );
+    expect(k.key).toMatch(/^moodle-plugin-check-[\d.]+-\w+-\w+-4\.5_5\.0-phpauto-dbauto-2026w47$/);
     expect(cacheKeys(['4.5'], '8.3', new Date('2026-11-23T12:00:00Z'), 'postgres').key).toMatch(
       /-4\.5-php8\.3-dbpostgres-2026w47$/,
     );

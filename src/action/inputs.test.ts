@@ -38,7 +38,7 @@ describe('action.yml and inputs.ts', () => {
   });
 
   it('spell every input a message can name as an input the Action has', () => {
-    const names: InputName[] = ['moodle', 'php', 'upgrade-from', 'blueprint', 'timeout'];
+    const names: InputName[] = ['moodle', 'php', 'db', 'upgrade-from', 'blueprint', 'timeout'];
     for (const name of names) {
       expect(Object.values(INPUT)).toContain(name);
       expect(renderInputs(input(name), ACTION_SPELLING)).toBe(`the \`${name}\` input`);

@@ -152,30 +152,34 @@ async function checkAll(
   const upgradeFrom = config.staticOnly ? undefined : defaultUpgradeFrom(config, ctx);
   // Side by side, bounded by the cores and the memory; each check's log groups come out whole.
   const logs = orderedLogs(specs.length, log);
-  const settled = await mapSettled(specs, concurrency(specs.length, config.db ?? DEFAULT_DB), async (spec, i) => {
-    const title = config.staticOnly ? 'static checks only' : `Moodle ${spec || '(default)'}`;
-    const progress = groupProgress(`moodle-plugin-check: ${title}`, logs.sinks[i]);
-    try {
-      return await runCheck({
-        pluginDir: config.pluginDir,
-        moodle: !config.staticOnly,
-        moodleOptions: {
-          ...(spec ? { spec } : {}),
-          ...(config.php ? { php: config.php } : {}),
-          ...(config.db ? { db: config.db } : {}),
-          timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        },
-        ...(config.blueprint !== undefined ? { blueprint: config.blueprint } : {}),
-        ...(upgradeFrom ? { upgradeFrom } : {}),
-        disable: config.disable,
-        spelling: ACTION_SPELLING,
-        progress,
-      });
-    } finally {
-      progress.close();
-      logs.done(i);
-    }
-  });
+  const settled = await mapSettled(
+    specs,
+    concurrency(specs.length, config.db ?? DEFAULT_DB),
+    async (spec, i) => {
+      const title = config.staticOnly ? 'static checks only' : `Moodle ${spec || '(default)'}`;
+      const progress = groupProgress(`moodle-plugin-check: ${title}`, logs.sinks[i]);
+      try {
+        return await runCheck({
+          pluginDir: config.pluginDir,
+          moodle: !config.staticOnly,
+          moodleOptions: {
+            ...(spec ? { spec } : {}),
+            ...(config.php ? { php: config.php } : {}),
+            ...(config.db ? { db: config.db } : {}),
+            timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          },
+          ...(config.blueprint !== undefined ? { blueprint: config.blueprint } : {}),
+          ...(upgradeFrom ? { upgradeFrom } : {}),
+          disable: config.disable,
+          spelling: ACTION_SPELLING,
+          progress,
+        });
+      } finally {
+        progress.close();
+        logs.done(i);
+      }
+    },
+  );
   const runs: ReportRun[] = [];
   let failOn: FailOn | undefined = config.failOn;
   for (const [i, r] of settled.entries()) {

@@ -14,7 +14,10 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
 
   /** Runs PHP code after the bridge is loaded, with one session of `db`. */
   const run = async (code: string, timeoutMs = 30_000): Promise<string> => {
-    writeFileSync(join(root, 'script.php'), `<?php require '/mpc/lib/dml/pglite_bridge.php';\n${code}`);
+    writeFileSync(
+      join(root, 'script.php'),
+      `<?php require '/mpc/lib/dml/pglite_bridge.php';\n${code}`,
+    );
     const session = db.session();
     try {
       const r = await php.cli(['php', '/work/script.php'], { db: session.port, timeoutMs });
@@ -40,7 +43,7 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await db?.close();
+    await db.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -62,6 +65,7 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
       var_dump(pg_fetch_assoc($r));
       $u = pg_query($c, "UPDATE t SET f = false");
       echo pg_affected_rows($u), "\\n";
+      echo json_encode(post_message_to_js('hello')), "\\n";
       echo json_encode(pg_fetch_row(pg_query($c, "SELECT ARRAY[1,2], '{\\"a\\": 1}'::jsonb, 1::bigint, 't'::boolean"))), "\\n";
     `);
     const lines = out.trim().split('\n');
@@ -72,7 +76,9 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
     expect(JSON.parse(lines[4]!)).toEqual({ id: '2', name: null, b: null, f: null, n: null });
     expect(lines[5]).toBe('bool(false)');
     expect(lines[6]).toBe('2');
-    expect(JSON.parse(lines[7]!)).toEqual(['{1,2}', '{"a": 1}', '1', 't']);
+    // Only the bridge's own messages are answered.
+    expect(JSON.parse(lines[7]!)).toBe('');
+    expect(JSON.parse(lines[8]!)).toEqual(['{1,2}', '{"a": 1}', '1', 't']);
   });
 
   it('returns false with PostgreSQL’s message on a refused statement, and the session goes on', async () => {
@@ -87,11 +93,37 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
       echo pg_last_error($c), "\\n";
       echo pg_fetch_all_columns(pg_query($c, 'SELECT 40 + 2'))[0], "\\n";
     `);
-    expect(out).toContain('bool(true)\nbool(false)\nERROR:  operator does not exist: character varying = integer');
+    expect(out).toContain(
+      'bool(true)\nbool(false)\nERROR:  operator does not exist: character varying = integer',
+    );
     expect(out).toContain('HINT:  ');
     expect(out).toContain('bool(false)\nERROR:  invalid byte sequence for encoding "UTF8": 0xff');
     expect(out).toContain('bool(false)\nERROR:  column "nosuch" does not exist');
     expect(out.trim().endsWith('42')).toBe(true);
+  });
+
+  it('a repeated statement sees the table as it is after DDL, through either function', async () => {
+    const out = await run(`
+      $c = pg_connect('');
+      pg_query($c, 'CREATE TABLE r (id bigserial PRIMARY KEY, a int)');
+      pg_query_params($c, 'INSERT INTO r (a) VALUES ($1)', [1]);
+      $q = 'SELECT * FROM r WHERE id = $1';
+      echo json_encode(pg_fetch_assoc(pg_query_params($c, $q, [1]))), "\\n";
+      pg_query($c, 'ALTER TABLE r ADD COLUMN b int DEFAULT 7');
+      echo json_encode(pg_fetch_assoc(pg_query_params($c, $q, [1]))), "\\n";
+      pg_query_params($c, 'ALTER TABLE r DROP COLUMN a', []);
+      echo json_encode(pg_fetch_assoc(pg_query_params($c, $q, [1]))), "\\n";
+    `);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([
+      { id: '1', a: '1' },
+      { id: '1', a: '1', b: '7' },
+      { id: '1', b: '7' },
+    ]);
   });
 
   it('rolls back what a run left open, like a closed connection', async () => {
@@ -150,6 +182,34 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
     }
   }, 60_000);
 
+  it('a database that grows past its quota stops with why', async () => {
+    const small = await PgliteDatabase.start({
+      dataDir: join(root, 'pg-small'),
+      maxGrowthBytes: 1024 * 1024,
+    });
+    try {
+      const session = small.session();
+      writeFileSync(
+        join(root, 'grow.php'),
+        `<?php require '/mpc/lib/dml/pglite_bridge.php'; $c = pg_connect('');
+         pg_query($c, 'CREATE TABLE big (id bigserial PRIMARY KEY, v text)');
+         for ($i = 0; $i < 1200; $i++) {
+           if (!pg_query_params($c, 'INSERT INTO big (v) VALUES ($1)', [bin2hex(random_bytes(5000))])) {
+             echo "stopped at $i: ", pg_last_error($c); break;
+           }
+         }`,
+      );
+      const r = await php.cli(['php', '/work/grow.php'], { db: session.port, timeoutMs: 60_000 });
+      await session.end();
+      expect(r.stdout).toMatch(
+        /^stopped at \d+: FATAL: {2}the database grew by \d+ bytes, past the disk quota of 1048576 bytes$/,
+      );
+      expect(small.failed).toContain('past the disk quota');
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
+
   it('a damaged data dir does not start', async () => {
     cpSync(join(root, 'pg-copy'), join(root, 'pg-bad'), { recursive: true });
     writeFileSync(join(root, 'pg-bad', 'global', 'pg_control'), 'garbage');
@@ -159,7 +219,10 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
   }, 60_000);
 
   it('a statement that never ends: the PHP run times out and the database is stopped', async () => {
-    const hung = await PgliteDatabase.start({ dataDir: join(root, 'pg-hung'), endTimeoutMs: 1_000 });
+    const hung = await PgliteDatabase.start({
+      dataDir: join(root, 'pg-hung'),
+      endTimeoutMs: 1_000,
+    });
     try {
       const session = hung.session();
       writeFileSync(

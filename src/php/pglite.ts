@@ -18,6 +18,8 @@ export const PGLITE_SPEC: PackageSpec = {
 /** Resident memory of one running PGlite with an installed Moodle (measured: 250–400 MB). */
 export const PGLITE_MEMORY_BYTES = 450 * 1024 ** 2;
 
+const DEFAULT_MAX_GROWTH_BYTES = 2 * 1024 ** 3;
+
 /** How long a session's end (rollback) may take before the database counts as hung. */
 const END_TIMEOUT_MS = 10_000;
 /** Starting PostgreSQL: initdb (~3 s) or a data dir restored (~0.5 s), on a slow machine. */
@@ -60,6 +62,8 @@ export interface PgliteStartOptions {
   workerUrl?: URL;
   /** How long a session's end may take before the database counts as hung (default 10 s). */
   endTimeoutMs?: number;
+  /** How much the cluster may grow (the site's disk quota); default 2 GiB. */
+  maxGrowthBytes?: number;
 }
 
 /** A running PGlite. Every method but close() rejects once it has failed or was stopped. */
@@ -88,8 +92,12 @@ export class PgliteDatabase {
       for (const reply of this.replies.values()) reply({ type: 'error', message: why });
       this.replies.clear();
     };
-    worker.on('error', (error) => stop(`PGlite failed: ${error.message}`));
-    worker.on('exit', () => stop('PGlite stopped'));
+    worker.on('error', (error) => {
+      stop(`PGlite failed: ${error.message}`);
+    });
+    worker.on('exit', () => {
+      stop('PGlite stopped');
+    });
   }
 
   static async start(options: PgliteStartOptions): Promise<PgliteDatabase> {
@@ -97,7 +105,11 @@ export class PgliteDatabase {
     const workerUrl = options.workerUrl ?? new URL('./pglite-worker.mjs', import.meta.url);
     mkdirSync(options.dataDir, { recursive: true });
     const worker = new Worker(workerUrl, {
-      workerData: { pglitePath: entry, dataDir: options.dataDir },
+      workerData: {
+        pglitePath: entry,
+        dataDir: options.dataDir,
+        maxGrowthBytes: options.maxGrowthBytes ?? DEFAULT_MAX_GROWTH_BYTES,
+      },
       // Nothing of the host environment reaches PostgreSQL.
       env: {},
       stdout: true,
@@ -124,8 +136,12 @@ export class PgliteDatabase {
           if (message.type === 'ready') resolve(message);
           else fail('message' in message ? message.message : message.type);
         });
-        worker.once('error', (error) => fail(error.message));
-        worker.once('exit', (code) => fail(`its worker exited (code ${code})`));
+        worker.once('error', (error) => {
+          fail(error.message);
+        });
+        worker.once('exit', (code) => {
+          fail(`its worker exited (code ${code})`);
+        });
       },
     ).catch(async (error: unknown) => {
       await worker.terminate();
@@ -202,7 +218,9 @@ export class PgliteDatabase {
       const timer = setTimeout(() => {
         replies.delete(id);
         this.failure ??= `PGlite was stopped: a statement was still running ${this.endTimeoutMs / 1000} s after its PHP run ended`;
-        void this.worker.terminate().then(() => resolve());
+        void this.worker.terminate().then(() => {
+          resolve();
+        });
       }, this.endTimeoutMs);
       replies.set(id, () => {
         clearTimeout(timer);

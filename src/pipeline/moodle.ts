@@ -40,7 +40,7 @@ export interface MoodleOptions {
 }
 
 /** The database of a run when the user names none. */
-export const DEFAULT_DB: DbKind = 'sqlite';
+export const DEFAULT_DB: DbKind = 'postgres';
 
 /** The PHP to run a Moodle branch on: the newest it supports that php-wasm has. */
 export function phpFor(branch: number, requested?: string): PhpVersion {

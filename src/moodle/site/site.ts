@@ -5,6 +5,8 @@ import {
   constants as fsConstants,
   copyFileSync,
   cpSync,
+  mkdtempSync,
+  statfsSync,
   readdirSync,
   existsSync,
   mkdirSync,
@@ -27,7 +29,9 @@ import {
   type PhpMount,
   type PhpRunLimits,
 } from '../../php/runtime.js';
-import { PgliteDatabase, PGLITE_SPEC } from '../../php/pglite.js';
+import { PgliteDatabase, pgliteEntry, PGLITE_SPEC } from '../../php/pglite.js';
+import { UserError } from '../../core/errors.js';
+import { input } from '../../core/inputs.js';
 import { PHP_WASM_VERSION, type PhpVersion } from '../../php/runtime-package.js';
 import { branchInfo } from '../../plugin/branches.js';
 import { overlayMounts, type Injection } from './overlay.js';
@@ -68,6 +72,43 @@ export const DRIVER_FILES: Record<DbKind, readonly string[]> = {
  * snapshot a folder beside moodledata/, written last: a snapshot without it is not one.
  */
 const PG_DIR = 'pgdata';
+
+/**
+ * Where a site's PostgreSQL cluster lives while it runs: on Linux, a private folder in /dev/shm
+ * (RAM) when it has room; else beside the site's other files. Measured on a 2-core VM: copying
+ * the 87 MB cluster of an installed Moodle 4.5 takes 0.16 s into tmpfs and 1.4–1.9 s onto the
+ * disk once a few runs have left the page cache dirty, and every write of PostgreSQL follows the
+ * same path. MPC_PG_TMPFS=0 keeps it on disk. Folders of processes that died are swept.
+ */
+function clusterHome(workDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  const shm = '/dev/shm';
+  if (process.platform === 'linux' && env.MPC_PG_TMPFS !== '0') {
+    try {
+      const fs = statfsSync(shm);
+      if (fs.bavail * fs.bsize > 2 * 1024 ** 3) {
+        sweepClusters(shm);
+        return mkdtempSync(path.join(shm, `mpc-pg-${process.pid}-`));
+      }
+    } catch {
+      // no /dev/shm, or not writable: use the disk
+    }
+  }
+  return path.join(workDir, PG_DIR);
+}
+
+/** Removes cluster folders that processes no longer running left in `dir`. */
+function sweepClusters(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = /^mpc-pg-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH')
+        rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
 
 /**
  * Copies a folder with Node's native copy (copy-on-write clones where the filesystem has them).
@@ -177,7 +218,6 @@ export const INSTALL_ARGS: readonly string[] = [
  */
 const NO_OPCACHE = { 'opcache.enable': '0', 'opcache.enable_cli': '0' } as const;
 
-
 /** PHP single-quoted literal. */
 const phpString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -205,7 +245,7 @@ export class Site {
   constructor(readonly options: SiteOptions) {
     this.runDir = path.join(options.workDir, 'run');
     this.persistDir = path.join(options.workDir, 'persist');
-    this.pgDir = path.join(options.workDir, PG_DIR);
+    this.pgDir = this.db === 'postgres' ? clusterHome(options.workDir) : '';
     this.php = ourPhpDir();
     this.webPrefix = options.tree.layout === 'public' ? 'public/' : '';
     mkdirSync(this.runDir, { recursive: true });
@@ -230,7 +270,22 @@ export class Site {
   /** The site's PostgreSQL (started on first use); rejects when it cannot start. */
   database(): Promise<PgliteDatabase> {
     if (this.db !== 'postgres') return Promise.reject(new Error('This site runs on SQLite.'));
-    this.pg ??= PgliteDatabase.start({ dataDir: this.pgDir });
+    const quota = this.options.limits?.diskQuotaBytes;
+    this.pg ??= pgliteEntry().then(
+      (entry) =>
+        PgliteDatabase.start({
+          entry,
+          dataDir: this.pgDir,
+          ...(quota !== undefined ? { maxGrowthBytes: quota } : {}),
+        }),
+      (e: unknown) => {
+        // Not in node_modules nor the cache, and no registry: the environment, not a bug.
+        throw new UserError(
+          `PGlite (the PostgreSQL of ${input('db', 'postgres')}) is not in the cache and could not be downloaded: ${(e as Error).message}`,
+          `Run once where registry.npmjs.org is reachable (it is then cached), or use ${input('db', 'sqlite')}.`,
+        );
+      },
+    );
     return this.pg;
   }
 
@@ -241,7 +296,8 @@ export class Site {
   private async withDb<T>(run: (db: MessagePort | undefined) => Promise<T>): Promise<T> {
     if (this.db !== 'postgres') return run(undefined);
     const db = await this.database();
-    if (db.failed !== undefined) throw new Error(`The site’s PostgreSQL cannot be used: ${db.failed}`);
+    if (db.failed !== undefined)
+      throw new Error(`The site’s PostgreSQL cannot be used: ${db.failed}`);
     const session = db.session();
     try {
       return await run(session.port);
@@ -270,6 +326,12 @@ export class Site {
 
   /** Stops the site's PostgreSQL, if it runs. The work folder is the caller's to remove. */
   async close(): Promise<void> {
+    await this.stopDatabase();
+    if (this.pgDir !== '' && !this.pgDir.startsWith(this.options.workDir))
+      rmSync(this.pgDir, { recursive: true, force: true });
+  }
+
+  private async stopDatabase(): Promise<void> {
     const pg = this.pg;
     this.pg = undefined;
     if (pg) await pg.then((db) => db.close()).catch(() => undefined);
@@ -568,7 +630,7 @@ export class Site {
       // (~1 s). The next PHP run starts PostgreSQL again on the site's own copy.
       const db = await this.database();
       if (db.failed !== undefined) throw new Error(`The site’s PostgreSQL failed: ${db.failed}`);
-      await this.close();
+      await this.stopDatabase();
       copyTree(this.pgDir, path.join(tmp, PG_DIR));
     }
     dropSymlinks(tmp);
@@ -593,7 +655,7 @@ export class Site {
     for (const entry of readdirSync(dir)) {
       if (entry !== PG_DIR) copyTree(path.join(dir, entry), path.join(this.persistDir, entry));
     }
-    await this.close();
+    await this.stopDatabase();
     rmSync(this.pgDir, { recursive: true, force: true });
     copyTree(path.join(dir, PG_DIR), this.pgDir);
     try {
