@@ -429,7 +429,7 @@ export async function benchNativePg({ branches, plugin, wasmReport }) {
   }
   const load = `host load (1-min avg) ${loadBefore} → ${loadavg()[0].toFixed(1)}`;
   console.log(
-    `\nThe moodle-plugin-ci way: native PHP (${php.bin} ${php.full}, CLI, no opcache) + PostgreSQL ${server} (throw-away cluster, ${PG_OPTIONS.length > 0 ? PG_OPTIONS.join(' ') : 'default settings'}), stock Moodle with a pgsql config.php; install and upgrade build theme_mpc's CSS as the php-wasm run does, not Boost's SCSS — wasm/native against the php-wasm (SQLite) rows above; ${load}`,
+    `\nThe moodle-plugin-ci way: native PHP (${php.bin} ${php.full}, CLI, no opcache) + PostgreSQL ${server} (throw-away cluster, ${PG_OPTIONS.length > 0 ? PG_OPTIONS.join(' ') : 'default settings'}), stock Moodle with a pgsql config.php; install and upgrade build theme_mpc's CSS as the php-wasm run does, not Boost's SCSS — wasm/native against the php-wasm rows above (PostgreSQL on PGlite when the bench ran it); ${load}`,
   );
   console.table(rows);
   return rows;

@@ -269,7 +269,9 @@ async function measureBranch(src, php, spec, pluginDir, work) {
   const values = {
     WWWROOT: 'http://localhost',
     DATAROOT: path.join(persist, 'moodledata'),
-    DBFILE: path.join(persist, 'moodle.sqlite'),
+    DBTYPE: 'sqlite3',
+    DBLIBRARY: 'pdo',
+    DBNAME: path.join(persist, 'moodle.sqlite'),
     STRING_MANAGER_FILE: path.join(ours, 'moodle/string_manager.php'),
     SODIUM_FALLBACK_FILE: path.join(ours, 'moodle/sodium_fallback.php'),
   };
@@ -345,7 +347,9 @@ export async function benchNative(options) {
   const rows = await benchNativeSqlite(options);
   // The moodle-plugin-ci way (native PHP + PostgreSQL), when both are on the machine (issue 13).
   const { benchNativePg } = await import('./bench-native-pg.mjs');
-  return [...rows, ...(await benchNativePg(options))];
+  // Native PostgreSQL against php-wasm on PostgreSQL (PGlite) when the bench ran it, else SQLite.
+  const pgReport = options.pgReport ?? options.wasmReport;
+  return [...rows, ...(await benchNativePg({ ...options, wasmReport: pgReport }))];
 }
 
 async function benchNativeSqlite({ branches, plugin, wasmReport }) {

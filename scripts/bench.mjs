@@ -182,7 +182,14 @@ if (branches.length > 0) {
   // The same installs on the host's native php (when there is one), for a WASM/native ratio
   // (against the default build).
   const { benchNative } = await import('./bench-native.mjs');
-  await benchNative({ branches, plugin, wasmReport: (b, mode) => wasmReport(b, mode) });
+  await benchNative({
+    branches,
+    plugin,
+    wasmReport: (b, mode) => wasmReport(b, mode),
+    ...(dbs.includes('postgres')
+      ? { pgReport: (b, mode) => wasmReport(b, `${mode}-postgres`) }
+      : {}),
+  });
 }
 
 // The database bridge's cost per query (always: it needs no Moodle tree).

@@ -7,12 +7,15 @@ import { loadBlueprint } from '../blueprint/parse.js';
 import { runBlueprintOnSite, type RunOnSiteResult } from '../pipeline/blueprint-run.js';
 import type { StepResult } from '../blueprint/types.js';
 import { Plugin } from '../plugin/plugin.js';
+import { DEFAULT_DB } from '../pipeline/moodle.js';
+import { DB_KINDS, type DbKind } from '../moodle/site/site.js';
 import { parseTimeoutSeconds, type BlueprintCliIo } from './options.js';
 
 interface RunCliOptions {
   plugin?: string;
   moodle?: string;
   php?: string;
+  db?: DbKind;
   format: 'text' | 'json';
   timeout: string;
   offline?: boolean;
@@ -58,6 +61,12 @@ export function addRunCommand(group: Command, io: BlueprintCliIo): void {
       '--php <version>',
       'PHP version (default: preferredVersions.php, else the newest the Moodle supports)',
     )
+    .addOption(
+      new Option(
+        '--db <database>',
+        `database: postgres (PGlite) or sqlite (default: ${DEFAULT_DB})`,
+      ).choices(DB_KINDS),
+    )
     .option('--timeout <seconds>', 'stop each PHP run after this long', '900')
     .option('--offline', 'never download: use Moodle trees and runtimes already in the cache')
     .addOption(
@@ -72,6 +81,7 @@ export function addRunCommand(group: Command, io: BlueprintCliIo): void {
         ...(opts.plugin !== undefined ? { plugin: Plugin.load(opts.plugin) } : {}),
         ...(opts.moodle !== undefined ? { moodle: opts.moodle } : {}),
         ...(opts.php !== undefined ? { php: opts.php } : {}),
+        ...(opts.db !== undefined ? { db: opts.db } : {}),
         ...(opts.offline ? { offline: true } : {}),
         timeoutMs: timeout * 1000,
         log: (line) => {
