@@ -90,6 +90,30 @@ describe('renderSummary', () => {
     expect(md).toContain('environment/sqlite-vendor');
   });
 
+  it('names the database, and says when it is not one Moodle supports', () => {
+    const on = (database: NonNullable<CheckReport['moodle']>['database']): string => {
+      const r = report([]);
+      return renderSummary([{ label: '', report: { ...r, moodle: { ...r.moodle!, database } } }], {
+        failOn: 'error',
+      });
+    };
+    const pg = on({
+      kind: 'postgres',
+      engine: 'PostgreSQL 18.7 (PGlite 0.5.17, in-process)',
+      supported: true,
+    });
+    expect(pg).toContain('Database: PostgreSQL 18.7 (PGlite 0.5.17, in-process)\n');
+    expect(pg).toContain('run Moodle in php-wasm on PostgreSQL (PGlite)');
+    const lite = on({
+      kind: 'sqlite',
+      engine: 'SQLite (moodle-plugin-check’s sqlite3 driver)',
+      supported: false,
+      note: 'SQLite is not a database Moodle supports',
+    });
+    expect(lite).toContain('— ⚠️ SQLite is not a database Moodle supports');
+    expect(lite).toContain('run Moodle in php-wasm on SQLite');
+  });
+
   it('caps the findings and counts the rest', () => {
     const many = Array.from({ length: 60 }, (_, i): Finding => ({ ...warn, line: i + 1 }));
     const md = renderSummary([{ label: '', report: report(many) }], {
