@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { DownloadError, downloadFile, type HttpOptions } from '../moodle/source/http.js';
+import { DownloadError, downloadFile, type HttpOptions } from '../core/http.js';
 import { DecodeError, decodeBase64, decodeDataUrl } from './encoding.js';
 import { siteVfsPath } from './paths.js';
 import type { Blueprint, ResourceDescriptor, ResourceRef } from './types.js';

@@ -30,6 +30,8 @@ describe('fetchRuntimePackage against a local registry', () => {
   let integrity: string;
   let served: { tarball: Buffer; integrity: string };
   const hits: string[] = [];
+  /** The next N tarball requests answer 503. */
+  let failures = 0;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'mpc-runtime-package-'));
@@ -61,6 +63,12 @@ describe('fetchRuntimePackage against a local registry', () => {
           }),
         );
       } else if (req.url === '/tarballs/pkg.tgz') {
+        if (failures > 0) {
+          failures--;
+          res.statusCode = 503;
+          res.end('busy');
+          return;
+        }
         res.end(served.tarball);
       } else {
         res.statusCode = 404;
@@ -116,6 +124,18 @@ describe('fetchRuntimePackage against a local registry', () => {
     expect(second.loaderPath).toBe(join(first.dir, 'jspi', 'php_8_3.js'));
     expect(existsSync(second.loaderPath)).toBe(true);
     expect(hits.filter((url) => url.endsWith('.tgz'))).toHaveLength(1);
+  });
+
+  it('retries a tarball download the registry answers 503, then verifies it', async () => {
+    failures = 2;
+    const pkg = await fetchRuntimePackage(spec({ integrity }), {
+      cacheDir,
+      registryUrl,
+      http: { baseDelayMs: 10, maxDelayMs: 20 },
+    });
+    expect(pkg.source).toBe('download');
+    expect(hits.filter((url) => url.endsWith('.tgz'))).toHaveLength(3);
+    expect(readdirSync(join(cacheDir, 'php'))).toEqual([`fake+node-8-3@${VERSION}`]);
   });
 
   it('trusts the registry integrity when none is pinned', async () => {

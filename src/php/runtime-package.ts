@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { extract } from 'tar';
 import { cacheRoot } from '../core/cache-dir.js';
+import { downloadFile, type HttpOptions } from '../core/http.js';
 
 /** The @php-wasm release every runtime package is pinned to. 3.1.55+ require Node >= 24.18. */
 export const PHP_WASM_VERSION = '3.1.56';
@@ -99,6 +100,8 @@ export interface RuntimePackageOptions {
   fetch?: typeof globalThis.fetch;
   /** Which of the package's builds to load; default phpWasmBuild(). */
   build?: PhpWasmBuild;
+  /** Retries and deadlines of the tarball download (the Moodle downloads' defaults). */
+  http?: HttpOptions;
 }
 
 export function runtimePackageSpec(phpVersion: PhpVersion): PackageSpec {
@@ -169,7 +172,7 @@ export async function fetchRuntimePackage(
 /** Where to look for and keep an npm package (the registry, the cache, node_modules). */
 export type NpmPackageOptions = Pick<
   RuntimePackageOptions,
-  'cacheDir' | 'registryUrl' | 'useNodeModules' | 'fetch'
+  'cacheDir' | 'registryUrl' | 'useNodeModules' | 'fetch' | 'http'
 >;
 
 /**
@@ -201,7 +204,7 @@ async function fetchNpmPackage(
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const registryUrl = (options.registryUrl ?? DEFAULT_REGISTRY_URL).replace(/\/+$/, '');
   const { tarball, integrity } = await fetchDist(fetchImpl, registryUrl, spec);
-  const bytes = await download(fetchImpl, tarball);
+  const bytes = await download(fetchImpl, tarball, cacheRoot, options.http);
   const actual = `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
   if (actual !== integrity) {
     throw new Error(
@@ -262,8 +265,22 @@ async function fetchDist(
   return { tarball, integrity: spec.integrity ?? published };
 }
 
-async function download(fetchImpl: typeof globalThis.fetch, url: string): Promise<Buffer> {
-  const response = await fetchImpl(url);
-  if (!response.ok) throw new Error(`download of ${url} failed: HTTP ${response.status}`);
-  return Buffer.from(await response.arrayBuffer());
+/**
+ * The tarball, with the retrying client Moodle downloads use (back-off on network errors, 5xx,
+ * 408, 429; idle, throughput and overall deadlines); the integrity is checked by the caller.
+ */
+async function download(
+  fetchImpl: typeof globalThis.fetch,
+  url: string,
+  dir: string,
+  http: HttpOptions = {},
+): Promise<Buffer> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `.download-${process.pid}-${randomBytes(4).toString('hex')}.tgz`);
+  try {
+    await downloadFile(url, file, { ...http, fetch: fetchImpl });
+    return await readFile(file);
+  } finally {
+    await rm(file, { force: true });
+  }
 }

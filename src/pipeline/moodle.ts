@@ -14,7 +14,7 @@ import type { Plugin } from '../plugin/plugin.js';
 import { cacheRoot } from '../moodle/source/cache-dir.js';
 import { failureSummary } from '../moodle/site/outcome.js';
 import { MOODLE_DOWNLOAD_DEADLINE_MS } from '../moodle/source/download.js';
-import { DownloadError } from '../moodle/source/http.js';
+import { DownloadError } from '../core/http.js';
 import { resolveMoodle, type ResolvedMoodle } from '../moodle/source/resolve.js';
 import { DB_KINDS, DRIVER_FILES, ourPhpDir, Site, type DbKind } from '../moodle/site/site.js';
 import { PGLITE_SPEC } from '../php/pglite.js';

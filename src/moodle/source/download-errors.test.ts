@@ -9,7 +9,7 @@ import { UserError } from '../../core/errors.js';
 import { entryDir } from './cache.js';
 import { archivePath, archiveUrl, ensureDownloaded } from './download.js';
 import { ArchiveLimitError, extractTarGz } from './extract.js';
-import { DownloadError } from './http.js';
+import { DownloadError } from '../../core/http.js';
 import { archiveServer, FAST_HTTP as fast, MINI_45, miniArchive, tempDir } from '../testing.js';
 
 const VERSION = '4.5.7';

@@ -19,7 +19,7 @@ import {
   type ArchiveLimits,
 } from './extract.js';
 import { countFiles } from './fingerprint.js';
-import { DownloadError, downloadFile, type HttpOptions } from './http.js';
+import { DownloadError, downloadFile, type HttpOptions } from '../../core/http.js';
 import type { LockOptions } from './lock.js';
 import { entryId, type MoodleMeta } from './meta.js';
 import { readMoodleTree, releaseLabel, type MoodleTree } from './tree.js';

@@ -7,7 +7,7 @@ import { cacheRoot } from './cache-dir.js';
 import { entryTreeDir, listEntries } from './cache.js';
 import { downloadEntryProblem, ensureDownloaded, type DownloadOptions } from './download.js';
 import { fingerprint, fingerprintChanges } from './fingerprint.js';
-import { DownloadError } from './http.js';
+import { DownloadError } from '../../core/http.js';
 import type { MoodleMeta } from './meta.js';
 import {
   DOWNLOADABLE_BRANCHES,

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TOOL } from '../../core/version.js';
+import { TOOL } from './version.js';
 
 // setTimeout fires after 1 ms for any delay over MAX_TIMER_MS: every timer here is clamped to it.
-import { MAX_TIMER_MS } from '../../core/timeout.js';
+import { MAX_TIMER_MS } from './timeout.js';
 
 /** All attempts of one download, and the waits between them, end within this long. */
 export const DEFAULT_DEADLINE_MS = 10 * 60_000;

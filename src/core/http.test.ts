@@ -2,11 +2,11 @@
 // against a 127.0.0.1 server that trickles (the archive tests live in download*.test.ts).
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadError, downloadFile } from './http.js';
-import { tempDir } from '../testing.js';
 
 /** A fetch that always fails like undici does, with `cause.code`. */
 function failingFetch(code: string): { fetch: typeof fetch; calls: () => number } {
@@ -18,7 +18,7 @@ function failingFetch(code: string): { fetch: typeof fetch; calls: () => number 
   return { fetch: fn, calls: () => calls };
 }
 
-const dest = (): string => path.join(tempDir('http'), 'file');
+const dest = (): string => path.join(mkdtempSync(path.join(tmpdir(), 'mpc-http-')), 'file');
 
 describe('downloadFile retries', () => {
   const fast = { baseDelayMs: 1, maxDelayMs: 2 };
