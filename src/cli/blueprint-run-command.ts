@@ -7,9 +7,8 @@ import { loadBlueprint } from '../blueprint/parse.js';
 import { runBlueprintOnSite, type RunOnSiteResult } from '../pipeline/blueprint-run.js';
 import type { StepResult } from '../blueprint/types.js';
 import { Plugin } from '../plugin/plugin.js';
-import { DEFAULT_DB } from '../pipeline/moodle.js';
-import { DB_KINDS, type DbKind } from '../moodle/site/site.js';
-import { parseTimeoutSeconds, type BlueprintCliIo } from './options.js';
+import type { DbKind } from '../moodle/site/site.js';
+import { dbOption, parseTimeoutSeconds, type BlueprintCliIo } from './options.js';
 
 interface RunCliOptions {
   plugin?: string;
@@ -61,12 +60,7 @@ export function addRunCommand(group: Command, io: BlueprintCliIo): void {
       '--php <version>',
       'PHP version (default: preferredVersions.php, else the newest the Moodle supports)',
     )
-    .addOption(
-      new Option(
-        '--db <database>',
-        `database: postgres (PGlite) or sqlite (default: ${DEFAULT_DB})`,
-      ).choices(DB_KINDS),
-    )
+    .addOption(dbOption())
     .option('--timeout <seconds>', 'stop each PHP run after this long', '900')
     .option('--offline', 'never download: use Moodle trees and runtimes already in the cache')
     .addOption(

@@ -6,12 +6,11 @@ import { ALL_RULES } from '../pipeline/rules.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { CLI_SPELLING } from '../core/inputs.js';
 import { TOOL } from '../core/version.js';
-import { parseTimeoutSeconds } from './options.js';
+import { dbOption, parseTimeoutSeconds } from './options.js';
 import { terminalProgress } from './progress.js';
 import { inertJson, neutralise } from '../core/log-safety.js';
 import { runCheck } from '../pipeline/pipeline.js';
-import { DEFAULT_DB } from '../pipeline/moodle.js';
-import { DB_KINDS, type DbKind } from '../moodle/site/site.js';
+import type { DbKind } from '../moodle/site/site.js';
 import { addMoodleCommands } from './moodle-commands.js';
 import { addBlueprintCommands } from './blueprint-commands.js';
 import { failsOn, type CheckReport, type FailOn } from '../report/model.js';
@@ -114,12 +113,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       '--php <version>',
       'PHP version for the Moodle run (default: the newest the Moodle branch supports)',
     )
-    .addOption(
-      new Option(
-        '--db <database>',
-        `database of the Moodle run: postgres (Moodle's PostgreSQL driver on PGlite, a real PostgreSQL in WebAssembly) or sqlite (faster to start; not a database Moodle supports) (default: ${DEFAULT_DB})`,
-      ).choices(DB_KINDS),
-    )
+    .addOption(dbOption())
     .option(
       '--timeout <seconds>',
       'stop each PHP run (Moodle install, plugin upgrade) after this long',

@@ -15,9 +15,6 @@ export const PGLITE_SPEC: PackageSpec = {
     'sha512-8SvKjiUjaU+0O0dbxjOfN+jXz14TEqDWbwDkYOW1aQ11y/ph2JvFVI27ABBo5nfw+ZfSqy4hKCNlbnbB1TDE+g==',
 };
 
-/** Resident memory of one running PGlite with an installed Moodle (measured: 250–400 MB). */
-export const PGLITE_MEMORY_BYTES = 450 * 1024 ** 2;
-
 const DEFAULT_MAX_GROWTH_BYTES = 2 * 1024 ** 3;
 
 /** How long a session's end (rollback) may take before the database counts as hung. */
@@ -50,7 +47,7 @@ type DbMessage =
   | { type: 'ready'; serverVersion: string; startMs: number }
   | { type: 'error'; message: string }
   | { type: 'fatal'; message: string }
-  | { type: 'ended' | 'pong' | 'closed'; id: number };
+  | { type: 'ended' | 'closed'; id: number };
 
 export interface PgliteStartOptions {
   /** Host folder of the cluster: an existing one is opened, an empty or missing one initialised. */

@@ -104,8 +104,12 @@ function sweepClusters(dir: string): void {
     try {
       process.kill(Number(pid), 0);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH')
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue; // alive, another user's
+      try {
         rmSync(path.join(dir, name), { recursive: true, force: true });
+      } catch {
+        // not ours to remove (another user's folder): leave it
+      }
     }
   }
 }
