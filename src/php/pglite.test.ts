@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,20 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
       { id: '1', a: '1', b: '7' },
       { id: '1', b: '7' },
     ]);
+  });
+
+  it('server-side file functions reach PGlite’s own filesystem, not the host’s', async () => {
+    const probe = join(root, 'copied-out');
+    const secret = join(root, 'secret.txt');
+    writeFileSync(secret, 'host-secret-4711');
+    const out = await run(`
+      $c = pg_connect('');
+      pg_query($c, "COPY (SELECT 'leak') TO '${probe}'");
+      $r = pg_query($c, "SELECT pg_read_file('${secret}')");
+      echo $r === false ? 'refused: ' . pg_last_error($c) : 'read: ' . pg_fetch_result($r, 0, 0), "\\n";
+    `);
+    expect(existsSync(probe)).toBe(false);
+    expect(out).not.toContain('host-secret-4711');
   });
 
   it('rolls back what a run left open, like a closed connection', async () => {
