@@ -13,6 +13,8 @@ import { runCheck } from '../pipeline/pipeline.js';
 import type { DbKind } from '../moodle/site/site.js';
 import { addMoodleCommands } from './moodle-commands.js';
 import { addBlueprintCommands } from './blueprint-commands.js';
+import { addPhpunitCommands } from './phpunit-commands.js';
+import { parsePhpunitArgs } from '../phpunit/args.js';
 import { failsOn, type CheckReport, type FailOn } from '../report/model.js';
 import { formatGithub } from '../report/github.js';
 import { formatJson } from '../report/json.js';
@@ -128,10 +130,23 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       '--upgrade-from <dir|git-ref|zip>',
       'also install this old version of the plugin (a folder, a .zip, or a git ref of the checkout) and upgrade it to the new one (phase upgrade-path)',
     )
+    .option(
+      '--phpunit',
+      'run the plugin’s PHPUnit suite (phase phpunit); by default it runs when the plugin has tests/**/*_test.php',
+    )
+    .option('--no-phpunit', 'do not run the plugin’s PHPUnit suite')
+    .option(
+      '--phpunit-args <args>',
+      'PHPUnit options for the suite, e.g. "--filter test_view" or "--testsuite mod_board_testsuite"',
+    )
+    .option('--junit <file>', 'write the PHPUnit results as JUnit XML to this file')
     .action(
       async (
         dir: string,
         opts: {
+          phpunit?: boolean;
+          phpunitArgs?: string;
+          junit?: string;
           format: Format;
           output?: string;
           failOn?: FailOn;
@@ -151,7 +166,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
           color: rawIo.stderrTty === true && pc.isColorSupported,
           ...(rawIo.columns ? { columns: rawIo.columns } : {}),
         });
-        const { report, config } = await runCheck({
+        const { report, config, junit } = await runCheck({
           pluginDir: dir,
           moodle: opts.moodle !== false,
           moodleOptions: {
@@ -163,6 +178,10 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
           },
           ...(opts.upgradeFrom !== undefined ? { upgradeFrom: opts.upgradeFrom } : {}),
           ...(opts.blueprint !== undefined ? { blueprint: opts.blueprint } : {}),
+          phpunit: {
+            mode: opts.phpunit === undefined ? 'auto' : opts.phpunit ? 'on' : 'off',
+            args: parsePhpunitArgs(opts.phpunitArgs),
+          },
           progress,
         }).finally(() => {
           progress.stop();
@@ -178,11 +197,20 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
         } else {
           io.stdout(out);
         }
+        if (opts.junit !== undefined) {
+          mkdirSync(path.dirname(path.resolve(opts.junit)), { recursive: true });
+          // No suite ran: an empty report says so rather than a stale file passing for results.
+          writeFileSync(
+            opts.junit,
+            junit ?? '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites/>\n',
+          );
+        }
         code = exitCodeFor(report, failOn);
       },
     );
 
   addMoodleCommands(program, io.stdout);
+  addPhpunitCommands(program, io.stdout);
   addBlueprintCommands(program, { ...io, setExitCode: (c) => (code = c) });
 
   program

@@ -4,7 +4,16 @@
 
 /** Every input a lower layer may name. */
 export type InputName =
-  'moodle' | 'php' | 'db' | 'offline' | 'no-moodle' | 'upgrade-from' | 'blueprint' | 'timeout';
+  | 'moodle'
+  | 'php'
+  | 'db'
+  | 'offline'
+  | 'no-moodle'
+  | 'upgrade-from'
+  | 'blueprint'
+  | 'timeout'
+  | 'phpunit'
+  | 'phpunit-args';
 
 /** How one front end spells an input (with the value the message gives, if any). */
 export type InputSpelling = (name: InputName, value?: string) => string;

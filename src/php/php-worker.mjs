@@ -460,6 +460,7 @@ async function main(input) {
     }),
   );
   if (input.db) connectDatabase(php, input.db);
+  forwardProgress(php);
   const FS = emscripten.FS;
   enforceReadOnlyMounts(FS);
   cacheReadOnlyLookups(FS);
@@ -506,6 +507,20 @@ async function main(input) {
   const response = await php.cli(input.argv, { env: input.env });
   const exitCode = await response.exitCode;
   post({ type: 'exit', exitCode });
+}
+
+/**
+ * Progress events of our PHPUnit results collector (php/phpunit/results.php): `mpc:phpunit:<text>`
+ * goes to the parent as is; it can neither ask for nor get anything back.
+ * @param {PHP} php
+ */
+function forwardProgress(php) {
+  php.onMessage((data) => {
+    const text = String(data);
+    if (!text.startsWith('mpc:phpunit:')) return '';
+    post({ type: 'progress', text: text.slice('mpc:phpunit:'.length) });
+    return 'ok';
+  });
 }
 
 /**

@@ -74,6 +74,17 @@ export interface PhpCliOptions {
    * PostgreSQL through it. Moved into the run's worker; usable for one call only.
    */
   db?: MessagePort;
+  /**
+   * Progress events PHP sends with post_message_to_js('mpc:phpunit:<text>') (our PHPUnit results
+   * collector, php/phpunit/results.php): each one's text, in order. Nothing else is forwarded.
+   */
+  onProgress?: (text: string) => void;
+  /**
+   * With onProgress: every event restarts the time limit, so `timeoutMs` bounds the time between
+   * two events (one test) rather than the whole run; `maxTotalMs` still bounds the whole run.
+   */
+  timeoutRestartsOnProgress?: boolean;
+  maxTotalMs?: number;
 }
 
 export interface PhpCliResult extends PhpRunLimits {
@@ -200,6 +211,9 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
         onStdout: cliOptions.onStdout,
         onStderr: cliOptions.onStderr,
         db: cliOptions.db,
+        onProgress: cliOptions.onProgress,
+        restartOnProgress: cliOptions.timeoutRestartsOnProgress === true,
+        maxTotalMs: cliOptions.maxTotalMs,
       });
     },
     async request(request, httpOptions) {
@@ -236,6 +250,9 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
         onStdout: httpOptions.onStdout,
         onStderr: httpOptions.onStderr,
         db: httpOptions.db,
+        onProgress: undefined,
+        restartOnProgress: false,
+        maxTotalMs: undefined,
       });
       const response = result.response;
       if (!response) throw new PhpRuntimeError('php-wasm answered the request without a response');
@@ -306,6 +323,7 @@ type WorkerMessage =
   | { type: 'started' }
   | { type: 'stdout' | 'stderr'; chunk: Uint8Array }
   | { type: 'exit'; exitCode: number }
+  | { type: 'progress'; text: string }
   | ({ type: 'response' } & WorkerResponse)
   | { type: 'error'; name?: string; message: string; stack?: string };
 
@@ -333,6 +351,9 @@ interface WorkerRun {
   onStdout: ((chunk: string) => void) | undefined;
   onStderr: ((chunk: string) => void) | undefined;
   db: MessagePort | undefined;
+  onProgress: ((text: string) => void) | undefined;
+  restartOnProgress: boolean;
+  maxTotalMs: number | undefined;
 }
 
 function runInWorker(
@@ -388,15 +409,19 @@ function runInWorker(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(totalTimer);
       // terminate() is the only reliable stop for WASM stuck in a loop; harmless after exit.
       worker.terminate().then(outcome, outcome);
     };
-    const timer = setTimeout(() => {
+    const timeUp = (ms: number) => (): void => {
       settle(() => {
         const { stdout, stderr, limits: used } = output.finish();
-        reject(new PhpTimeoutError(run.timeoutMs, run.input.argv, stdout, stderr, used));
+        reject(new PhpTimeoutError(ms, run.input.argv, stdout, stderr, used));
       });
-    }, run.timeoutMs);
+    };
+    let timer = setTimeout(timeUp(run.timeoutMs), run.timeoutMs);
+    const totalTimer =
+      run.maxTotalMs !== undefined ? setTimeout(timeUp(run.maxTotalMs), run.maxTotalMs) : undefined;
     /** A failure after PHP started is a crash of the code it ran; before, one of the runtime. */
     const fail = (name: string, message: string, code?: string): void => {
       settle(() => {
@@ -429,6 +454,14 @@ function runInWorker(
         case 'stdout':
         case 'stderr':
           output.push(message.type, message.chunk);
+          break;
+        case 'progress':
+          if (settled) break;
+          if (run.restartOnProgress) {
+            clearTimeout(timer);
+            timer = setTimeout(timeUp(run.timeoutMs), run.timeoutMs);
+          }
+          run.onProgress?.(message.text);
           break;
         case 'exit':
           settle(() => {

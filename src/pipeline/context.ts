@@ -5,7 +5,12 @@ import type { InputSpelling } from '../core/inputs.js';
 import type { PluginConfig } from '../config/plugin-config.js';
 import type { UpgradeSource } from '../moodle/source/upgrade-source.js';
 import type { Plugin } from '../plugin/plugin.js';
-import type { BlueprintReport, MoodleSummary, UpgradeSummary } from '../report/model.js';
+import type {
+  BlueprintReport,
+  MoodleSummary,
+  PhpunitSummary,
+  UpgradeSummary,
+} from '../report/model.js';
 import { chooseVersions, type MoodleOptions, type SiteSession } from './moodle.js';
 import type { Progress } from './progress.js';
 
@@ -25,6 +30,8 @@ export interface CheckOptions {
   disable?: readonly string[];
   /** How the caller spells the inputs named in messages (default: the command line's flags). */
   spelling?: InputSpelling;
+  /** Phase phpunit: `auto` (default) runs it when the plugin has tests; `--phpunit-args` passed on. */
+  phpunit?: { mode: 'auto' | 'on' | 'off'; args?: readonly string[] };
   /** Live progress (the CLI's terminal, the Action's log groups). */
   progress?: Progress;
   /** Notes for humans, when no `progress` is given (stderr in the CLI). */
@@ -52,6 +59,7 @@ export class CheckContext {
     moodle: MoodleSummary | null;
     upgrade: UpgradeSummary | null;
     blueprint: BlueprintReport | null;
+    phpunit?: PhpunitSummary;
   } = { moodle: null, upgrade: null, blueprint: null };
 
   constructor(
@@ -68,6 +76,9 @@ export class CheckContext {
     const given = this.options.moodleOptions ?? { timeoutMs: DEFAULT_TIMEOUT_MS };
     return { ...given, ...chooseVersions(given, this.blueprint) };
   }
+
+  /** JUnit XML of the phpunit phase, when it ran (`--junit`, the Action's `junit` output). */
+  junit: string | undefined;
 
   /** Whether install left the plugin installed (the blueprint and the schema baseline need it). */
   installed = false;

@@ -184,6 +184,33 @@ export async function provisionSite(site: Site, resolved: ResolvedMoodle): Promi
   return `${on}: installed in ${Math.round(r.durationMs / 1000)} s and cached`;
 }
 
+/**
+ * Brings a Site to "Moodle installed, and its PHPUnit test site initialised by Moodle's own
+ * `util.php --install`" (both without the plugin): restored from its cached snapshot (keyed as the
+ * installed site, plus the PHPUnit vendor), or made from the installed site and cached.
+ * `vendorKey` names the PHPUnit build; vendor/ must already be mounted on the site.
+ */
+export async function provisionTestSite(
+  site: Site,
+  resolved: ResolvedMoodle,
+  vendorKey: string,
+  install: () => Promise<{ exitCode: number; stdout: string; stderr: string; durationMs: number }>,
+): Promise<string> {
+  const php = site.options.phpVersion;
+  await site.patchEnvironment();
+  const key = `${snapshotKey(resolved, php, site.db)}-phpunit-${createHash('sha256').update(vendorKey).digest('hex').slice(0, 8)}`;
+  const snapshot = path.join(cacheRoot(), 'sites', key);
+  if (await site.restoreSnapshot(snapshot)) return 'PHPUnit test site restored from the cache';
+  const base = await provisionSite(site, resolved);
+  const r = await install();
+  if (r.exitCode !== 0)
+    throw new Error(
+      `Moodle’s PHPUnit test site did not initialise (admin/tool/phpunit/cli/util.php --install): ${failureSummary(r.stdout, r.stderr)}`,
+    );
+  await site.saveSnapshot(snapshot);
+  return `${base}; PHPUnit test site initialised in ${Math.round(r.durationMs / 1000)} s and cached`;
+}
+
 /** A site of one run: its private folder, removed by close(). */
 export interface SiteSession {
   resolved: ResolvedMoodle;

@@ -19,6 +19,8 @@ export { DEFAULT_TIMEOUT_MS, type CheckOptions };
 export interface CheckResult {
   report: CheckReport;
   config: PluginConfig;
+  /** JUnit XML of the phpunit phase, when it ran. */
+  junit?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   const spell = options.spelling ?? CLI_SPELLING;
   try {
     const result = await runPhases(options, spell);
-    return { config: result.config, report: renderInputsDeep(result.report, spell) };
+    return { ...result, report: renderInputsDeep(result.report, spell) };
   } catch (e) {
     throw e instanceof UserError ? e.spelled(spell) : e;
   }
@@ -63,7 +65,9 @@ async function runPhases(options: CheckOptions, spell: InputSpelling): Promise<C
       summary: summarize(findings),
       ...(ctx.upgradeSource ? { upgrade: ctx.report.upgrade } : {}),
       blueprint: ctx.report.blueprint,
+      ...(ctx.report.phpunit ? { phpunit: ctx.report.phpunit } : {}),
     },
+    ...(ctx.junit !== undefined ? { junit: ctx.junit } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { BLUEPRINT_RULES } from '../blueprint/rules.js';
 import { FAMILIES } from '../checks/index.js';
 import { CRASH_RULE } from '../checks/run.js';
 import type { RuleMeta } from '../core/rules.js';
+import { PHPUNIT_RULES } from '../phpunit/results.js';
 import { ENVIRONMENT_EVAL_RULES } from './phases/environment-eval.js';
 import { INSTALL_RULES } from './phases/install-output.js';
 import { SCHEMA_RULES, UPGRADE_RULES } from './phases/upgrade-output.js';
@@ -17,6 +18,7 @@ export const ALL_RULES: readonly RuleMeta[] = [
   ...Object.values(UPGRADE_RULES),
   ...Object.values(SCHEMA_RULES),
   ...Object.values(BLUEPRINT_RULES),
+  ...Object.values(PHPUNIT_RULES),
   CRASH_RULE,
 ];
 

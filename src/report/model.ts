@@ -81,6 +81,36 @@ export interface CheckReport {
   upgrade?: UpgradeSummary | null;
   /** What `--blueprint` ran (issue 4): each step's result; null when no blueprint ran. */
   blueprint?: BlueprintReport | null;
+  /** The plugin's PHPUnit suite (phase phpunit, issue 15); absent when the phase did not run. */
+  phpunit?: PhpunitSummary;
+}
+
+/** What the phpunit phase ran and how it ended. Counts are tests (not issues) by outcome. */
+export interface PhpunitSummary {
+  /** PHPUnit's version, as the tree's composer.lock pins it. */
+  version: string;
+  /** Components whose testsuite ran: the plugin and its subplugins. */
+  components: string[];
+  tests: number;
+  assertions: number;
+  failures: number;
+  errors: number;
+  warnings: number;
+  risky: number;
+  /** Skipped by the test (markTestSkipped) or by the environment (php-wasm cannot do it). */
+  skipped: number;
+  skippedByEnvironment: number;
+  incomplete: number;
+  /** Tests stopped at the time limit for one test, and tests during which PHP died. */
+  timeouts: number;
+  crashed: number;
+  /** Test files (plugin-relative) whose remaining tests did not run, and why. */
+  notRun: { file: string; reason: string }[];
+  durationMs: number;
+  /** The test site: restored from the cache, or initialised (and how long it took). */
+  testSite: string;
+  /** The five slowest tests. */
+  slowest: { test: string; ms: number }[];
 }
 
 export interface BlueprintReport {

@@ -22,6 +22,7 @@ import {
   createPhpRuntime,
   PhpCrashError,
   PhpTimeoutError,
+  type PhpCliOptions,
   type PhpCliResult,
   type PhpCrashKind,
   type PhpHttpRequest,
@@ -47,6 +48,8 @@ export const VFS = {
   ours: '/mpc',
   /** Files written for one run (e.g. prepended to upgrade.php), read-only to PHP. */
   run: '/mpc-run',
+  /** PHPUnit's test site (the phpunit phase): its dataroot; its tables are phpu_* in the same database. */
+  phpunitDataroot: '/persist/phpunitdata',
 } as const;
 
 /**
@@ -434,6 +437,10 @@ export class Site {
     args: readonly string[],
     timeoutMs = this.options.timeoutMs,
     extraIni: Record<string, string> = {},
+    progress: Pick<
+      PhpCliOptions,
+      'onProgress' | 'timeoutRestartsOnProgress' | 'maxTotalMs' | 'memoryLimit'
+    > = {},
   ): Promise<PhpCliResult> {
     const runtime = await createPhpRuntime({
       phpVersion: this.options.phpVersion,
@@ -448,6 +455,7 @@ export class Site {
         env: {},
         timeoutMs,
         memoryLimit: '1G',
+        ...progress,
         ini: {
           max_input_vars: '5000',
           display_errors: 'stderr',
@@ -686,9 +694,18 @@ export class Site {
       STRING_MANAGER_FILE: `${VFS.ours}/moodle/string_manager.php`,
       SODIUM_FALLBACK_FILE: `${VFS.ours}/moodle/sodium_fallback.php`,
     };
-    const config = template.replace(/\{\{([A-Z_]+)\}\}/g, (m, key: string) =>
-      key in values ? phpString(values[key]!) : m,
-    );
+    const config = template
+      .replace(/\{\{([A-Z_]+)\}\}/g, (m, key: string) =>
+        key in values ? phpString(values[key]!) : m,
+      )
+      // PHPUnit's test site (the phpunit phase): the same database with its own prefix, its own
+      // dataroot. Not in the template: it does not shape the installed site (nor its cache key).
+      .replace(
+        /^require_once\(__DIR__ \. '\/lib\/setup\.php'\);/m,
+        `$CFG->phpunit_prefix = 'phpu_';\n$CFG->phpunit_dataroot = ${phpString(VFS.phpunitDataroot)};\n\n$&`,
+      );
+    if (!config.includes('phpunit_prefix'))
+      throw new Error('config.php.tpl no longer ends with require_once(lib/setup.php)');
     writeFileSync(path.join(this.runDir, 'config.php'), config);
   }
 }

@@ -5,6 +5,7 @@ import { environment } from './environment.js';
 import { install } from './install.js';
 import { lint } from './lint.js';
 import type { Phase } from './phase.js';
+import { phpunit } from './phpunit.js';
 import { provision } from './provision.js';
 import { upgradePath } from './upgrade-path.js';
 
@@ -16,6 +17,7 @@ export const PHASES: readonly Phase[] = [
   blueprint,
   upgradePath,
   environment,
+  phpunit,
 ];
 
 export type { Phase };
