@@ -44,7 +44,7 @@ const PG_OPTIONS = (process.env.MPC_BENCH_PG_OPTIONS ?? '').split(/\s+/).filter(
 const TEMPLATE = 'moodle_installed';
 
 /** PostgreSQL's server binaries (initdb, pg_ctl, …): $MPC_BENCH_PG_BIN, the PATH, Debian's place. */
-function pgBinDir() {
+export function pgBinDir() {
   if (process.env.MPC_BENCH_PG_BIN) return process.env.MPC_BENCH_PG_BIN;
   const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
   // Through symlinks (e.g. /usr/local/bin/initdb -> /usr/lib/postgresql/15/bin): psql is there.
@@ -59,7 +59,7 @@ function pgBinDir() {
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -71,7 +71,7 @@ function freePort() {
 }
 
 /** A throw-away cluster on 127.0.0.1:port in dir, run as `postgres` when we are root. */
-class Cluster {
+export class Cluster {
   constructor(bin, dir, port) {
     this.bin = bin;
     this.dir = dir;
@@ -161,7 +161,7 @@ class Cluster {
 }
 
 /** config.php as moodle-plugin-ci writes it for PostgreSQL, plus the theme switch (see top). */
-function pgConfig({ port, dataroot }) {
+export function pgConfig({ port, dataroot, extra = '' }) {
   return `<?php  // Moodle configuration file (bench-native-pg.mjs: the moodle-plugin-ci way).
 unset($CFG);
 global $CFG;
@@ -191,7 +191,7 @@ $CFG->site_is_public = false;
 if (defined('MPC_UPGRADE_THEME')) {
     $CFG->theme = MPC_UPGRADE_THEME;
 }
-
+${extra}
 require_once(__DIR__ . '/lib/setup.php');
 `;
 }

@@ -62,6 +62,8 @@ export async function loadSrc() {
         "export { cacheRoot } from './src/moodle/source/cache-dir.ts';",
         "export { branchInfo } from './src/plugin/branches.ts';",
         "export { Plugin } from './src/plugin/plugin.ts';",
+        "export { preparePhpunit } from './src/phpunit/run.ts';",
+        "export { discoverTests } from './src/phpunit/suite.ts';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',

@@ -14,6 +14,7 @@ const LAYERS = [
   ['checks'],
   ['blueprint'],
   ['config'],
+  ['phpunit'],
   ['moodle'],
   ['php'],
   ['plugin'],

@@ -11,6 +11,7 @@ import { PHP_VERSIONS } from '../php/runtime-package.js';
 import { DB_KINDS, type DbKind } from '../moodle/site/site.js';
 import { DEFAULT_DB } from '../pipeline/moodle.js';
 import type { FailOn } from '../report/model.js';
+import { parsePhpunitArgs } from '../phpunit/args.js';
 
 export const INPUT = {
   pluginPath: 'plugin-path',
@@ -27,6 +28,8 @@ export const INPUT = {
   githubToken: 'github-token',
   cache: 'cache',
   timeout: 'timeout',
+  phpunit: 'phpunit',
+  phpunitArgs: 'phpunit-args',
 } as const;
 
 export const OUTPUT = {
@@ -35,6 +38,7 @@ export const OUTPUT = {
   warnings: 'warnings',
   previewUrl: 'preview-url',
   matrix: 'matrix',
+  junit: 'junit',
 } as const;
 
 export const PUBLISH_INPUT = {
@@ -69,6 +73,10 @@ export interface ActionConfig {
   /** Undefined: the PR base commit when the event has one. `none` turns it off. */
   upgradeFrom?: string;
   upgradeFromDisabled: boolean;
+  /** `phpunit`: auto (default), true, false. */
+  phpunit: 'auto' | 'on' | 'off';
+  /** `phpunit-args`, checked. */
+  phpunitArgs: readonly string[];
   comment: boolean;
   playgroundHost?: string;
   token: string;
@@ -293,6 +301,15 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
   const token = get(INPUT.githubToken).trim();
   const comment = parseBoolean(INPUT.comment, get(INPUT.comment), true);
 
+  const phpunitInput = get(INPUT.phpunit).trim().toLowerCase();
+  const phpunit =
+    phpunitInput === '' || phpunitInput === 'auto'
+      ? 'auto'
+      : parseBoolean(INPUT.phpunit, phpunitInput, false)
+        ? 'on'
+        : 'off';
+  const phpunitArgs = parsePhpunitArgs(get(INPUT.phpunitArgs));
+
   const failOn = parseFailOn(get(INPUT.failOn));
   const timeoutMs = parseTimeout(INPUT.timeout, get(INPUT.timeout));
   const playgroundHost = parseHost(INPUT.playgroundHost, get(INPUT.playgroundHost));
@@ -311,6 +328,8 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
       ? { upgradeFrom: upgradePath(upgrade, workspace) }
       : {}),
     upgradeFromDisabled,
+    phpunit,
+    phpunitArgs: Object.freeze(phpunitArgs),
     comment,
     ...(playgroundHost ? { playgroundHost } : {}),
     token,

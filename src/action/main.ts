@@ -84,6 +84,17 @@ async function runAction(): Promise<void> {
   annotate(runs, config.pluginPath);
   const t = totals(runs);
   core.setOutput(OUTPUT.resultJson, resultFile);
+  // One JUnit file per Moodle version that ran the suite, named after it.
+  const junits = runs.flatMap((r, i) => {
+    if (r.junit === undefined) return [];
+    const file = path.join(
+      workDir,
+      `junit-${(r.label || String(i)).replace(/[^A-Za-z0-9._-]/g, '_')}.xml`,
+    );
+    writeFileSync(file, r.junit);
+    return [file];
+  });
+  core.setOutput(OUTPUT.junit, junits.join('\n'));
   core.setOutput(OUTPUT.errors, String(t.errors));
   core.setOutput(OUTPUT.warnings, String(t.warnings));
   core.setOutput(OUTPUT.matrix, JSON.stringify(matrixFor(config.pluginDir)));
@@ -171,6 +182,7 @@ async function checkAll(
           ...(config.blueprint !== undefined ? { blueprint: config.blueprint } : {}),
           ...(upgradeFrom ? { upgradeFrom } : {}),
           disable: config.disable,
+          phpunit: { mode: config.phpunit, args: config.phpunitArgs },
           spelling: ACTION_SPELLING,
           progress,
         });
@@ -186,7 +198,11 @@ async function checkAll(
     // The first failure in input order is the job's (bad input: exit 2; a bug: internal error).
     if (r.status === 'rejected') throw r.reason;
     failOn ??= r.value.config.failOn;
-    runs.push({ label: specs[i]!, report: r.value.report });
+    runs.push({
+      label: specs[i]!,
+      report: r.value.report,
+      ...(r.value.junit !== undefined ? { junit: r.value.junit } : {}),
+    });
   }
   return { runs, failOn: failOn ?? 'error' };
 }

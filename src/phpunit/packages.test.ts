@@ -9,14 +9,8 @@ import { UserError } from '../core/errors.js';
 import { createPhpRuntime } from '../php/runtime.js';
 import { archiveServer, FAST_HTTP, tempDir } from '../moodle/testing.js';
 import { phpunitPackages, type LockedPackage } from './lock.js';
-import {
-  buildVendor,
-  ensurePackages,
-  exportIgnored,
-  importPackages,
-  isCached,
-  packageDir,
-} from './packages.js';
+import { buildVendor } from './vendor.js';
+import { ensurePackages, exportIgnored, importPackages, isCached, packageDir } from './packages.js';
 
 const REF_A = 'a'.repeat(40);
 const REF_B = 'b0b0b0b'.padEnd(40, '1');

@@ -72,6 +72,10 @@ const ENVIRONMENT: { re: RegExp; why: string }[] = [
     why: 'needs sodium’s box/sign functions (php-wasm has no sodium extension)',
   },
   {
+    re: /Class "(?:Intl\w+|NumberFormatter|Collator|Normalizer|Locale|ResourceBundle|Transliterator|Spoofchecker)" not found|Call to undefined function (?:intl\w*|grapheme_\w+|idn_to_\w+|normalizer_\w+|numfmt_\w+|collator_\w+|datefmt_\w+|locale_\w+)\(/,
+    why: 'needs the intl extension (php-wasm has none)',
+  },
+  {
     re: /Call to undefined function (?:socket_\w+|stream_socket_\w+|fsockopen)|Could not resolve host|Failed to connect to|Connection refused|getaddrinfo/i,
     why: 'opens a network connection (php-wasm has no network here)',
   },

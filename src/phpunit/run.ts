@@ -2,7 +2,7 @@
 // (vendor/ mounted at the tree root), our phpunit.xml, each test's outcome streamed back as it ends.
 // One test that never ends, or that kills PHP, is recorded as such and the run goes on with the
 // next test file; what was not run is said.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPhpRuntime, PhpCrashError, PhpTimeoutError } from '../php/runtime.js';
@@ -11,7 +11,8 @@ import type { PhpVersion } from '../php/runtime-package.js';
 import { ourPhpDir, VFS, type Site } from '../moodle/site/site.js';
 import { buildConfig, type ComponentTests } from './suite.js';
 import { ResultCollector, type TestResult } from './results.js';
-import { buildVendor, ensurePackages, type FetchOptions } from './packages.js';
+import { ensurePackages, type FetchOptions } from './packages.js';
+import { buildVendor } from './vendor.js';
 import { phpunitPackages, type LockedPackage } from './lock.js';
 import type { MoodleTree } from '../moodle/source/tree.js';
 
@@ -126,6 +127,8 @@ export interface SuiteRunOptions {
   vendor: PhpunitVendor;
   /** The plugin's folder relative to the tree root (`public/mod/board` on 5.1+). */
   pluginRel: string;
+  /** The plugin's folder on the host (its test files are read to say what did not run). */
+  pluginDir: string;
   components: readonly ComponentTests[];
   /** `--phpunit-args`, already checked. */
   args: readonly string[];
@@ -147,6 +150,25 @@ export interface SuiteRun {
   /** A run that ended without running any test, with PHP's output (a bootstrap error). */
   failedToStart?: string;
   durationMs: number;
+}
+
+/**
+ * Whether the test file has tests after the stopped one: a test method declared below it, or
+ * further data sets of it. Read from the file (PHPUnit never got to list them).
+ */
+function testsAfter(pluginDir: string, file: string, stopped: TestResult): boolean {
+  if (/ with data set /.test(stopped.id)) return true;
+  let text: string;
+  try {
+    text = readFileSync(path.join(pluginDir, file), 'utf8');
+  } catch {
+    return true;
+  }
+  const lines = text.split('\n');
+  const from = stopped.line ?? 0;
+  return lines.some(
+    (l, i) => i + 1 > from && (/\bfunction\s+test\w*\s*\(/.test(l) || /@test\b|#\[Test\]/.test(l)),
+  );
 }
 
 /** Last lines of PHP's output, for messages. */
@@ -273,10 +295,11 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
         notRun.push({ file: f, reason: `the run stopped at ${stopped.id}` });
       break;
     }
-    notRun.push({
-      file: remaining[at]!.file,
-      reason: `tests after ${stopped.id} in this file did not run (it ${stopped.status === 'timeout' ? 'did not end' : 'crashed PHP'})`,
-    });
+    if (testsAfter(o.pluginDir, remaining[at]!.file, stopped))
+      notRun.push({
+        file: remaining[at]!.file,
+        reason: `tests after ${stopped.id} in this file did not run (it ${stopped.status === 'timeout' ? 'did not end' : 'crashed PHP'})`,
+      });
     remaining = remaining.slice(at + 1);
   }
   return {

@@ -30,7 +30,7 @@ export interface CheckOptions {
   disable?: readonly string[];
   /** How the caller spells the inputs named in messages (default: the command line's flags). */
   spelling?: InputSpelling;
-  /** Phase phpunit: `auto` (default) runs it when the plugin has tests; `--phpunit-args` passed on. */
+  /** Phase phpunit: `auto` runs it when the plugin has tests (the CLI's and the Action's default), `off` (the default here) not at all; `args`: `--phpunit-args`. */
   phpunit?: { mode: 'auto' | 'on' | 'off'; args?: readonly string[] };
   /** Live progress (the CLI's terminal, the Action's log groups). */
   progress?: Progress;

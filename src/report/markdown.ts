@@ -6,10 +6,31 @@ import { failsOn, type CheckReport, type FailOn } from './model.js';
 export type { FailOn };
 
 /** One run of the pipeline: the report and the `moodle` value it was run for. */
+/** "PHPUnit 9.6.18: 8 tests, 1 failure, …" for a report that ran the suite, else undefined. */
+export function phpunitLine(p: CheckReport['phpunit']): string | undefined {
+  if (!p) return undefined;
+  const parts = [
+    `${p.tests} tests`,
+    `${p.assertions} assertions`,
+    `${p.failures} failures`,
+    `${p.errors} errors`,
+    ...(p.warnings ? [`${p.warnings} warnings`] : []),
+    ...(p.risky ? [`${p.risky} risky`] : []),
+    `${p.skipped} skipped${p.skippedByEnvironment ? ` (${p.skippedByEnvironment} by environment)` : ''}`,
+    ...(p.incomplete ? [`${p.incomplete} incomplete`] : []),
+    ...(p.timeouts ? [`${p.timeouts} timed out`] : []),
+    ...(p.crashed ? [`${p.crashed} crashed PHP`] : []),
+    ...(p.notRun.length ? [`not run: the rest of ${p.notRun.length} file(s)`] : []),
+  ];
+  return `PHPUnit ${p.version} (${p.components.join(', ')}): ${parts.join(', ')}`;
+}
+
 export interface ReportRun {
   /** The `moodle` input entry, '' for the default, or 'none' for static checks only. */
   label: string;
   report: CheckReport;
+  /** JUnit XML of the phpunit phase, when it ran. */
+  junit?: string;
 }
 
 /** Where a finding's line lives on GitHub, to link it at the head commit. */

@@ -11,6 +11,7 @@ import {
   uniqueFindings,
   verdict,
   worstFirst,
+  phpunitLine,
   type FailOn,
   type ReportRun,
   type SourceLink,
@@ -51,6 +52,10 @@ export function renderComment(runs: readonly ReportRun[], options: CommentOption
       .map((p) => `${runTitle(r)}: ${escapeMd(p.name)}`),
   );
   if (failedPhases.length > 0) out.push(`Failed phases: ${failedPhases.join('; ')}.`, '');
+  for (const r of runs) {
+    const line = phpunitLine(r.report.phpunit);
+    if (line) out.push(`${runTitle(r)}: ${escapeMd(line)}`, '');
+  }
 
   const worst = uniqueFindings(runs)
     .map((u) => u.finding)

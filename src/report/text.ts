@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { Finding, Severity } from '../core/finding.js';
 import type { CheckReport } from './model.js';
+import { phpunitLine } from './markdown.js';
 
 export interface TextOptions {
   color: boolean;
@@ -52,6 +53,8 @@ export function formatText(report: CheckReport, options: TextOptions): string {
     );
     if (m.database?.note) lines.push(`${c.dim('  note')} ${m.database.note}`);
     for (const a of m.adjustments) lines.push(`${c.dim('  adjusted')} ${a.detail}`);
+    const unit = phpunitLine(report.phpunit);
+    if (unit) lines.push(`${c.dim('phpunit')} ${unit}`);
   }
   const { errors, warnings, notices } = report.summary;
   const total = report.phases.reduce((n, p) => n + p.durationMs, 0);

@@ -33,7 +33,8 @@ export const suiteLimitMs = (testTimeoutMs: number): number =>
 
 export const phpunit: Phase = {
   name: 'phpunit',
-  listed: (ctx) => (ctx.options.phpunit?.mode ?? 'auto') !== 'off',
+  // runCheck() callers (the tests, the bench) opt in; the CLI and the Action default to `auto`.
+  listed: (ctx) => (ctx.options.phpunit?.mode ?? 'off') !== 'off',
   skipped(ctx) {
     const moodle = moodleSkipped(ctx);
     if (moodle !== undefined) return moodle;
@@ -97,6 +98,7 @@ export const phpunit: Phase = {
         tree,
         vendor,
         pluginRel: `${prefix}${installPath}`,
+        pluginDir: ctx.plugin.root,
         components,
         args: ctx.options.phpunit?.args ?? [],
         testTimeoutMs: options.timeoutMs,
@@ -112,9 +114,7 @@ export const phpunit: Phase = {
       });
       const found = run.add([
         ...resultFindings(suite.results, at),
-        ...suite.notRun.map((n) =>
-          makeFinding(PHPUNIT_RULES.notRun, `${n.file}: ${n.reason}`, { file: n.file }),
-        ),
+        ...suite.notRun.map((n) => makeFinding(PHPUNIT_RULES.notRun, n.reason, { file: n.file })),
         ...(suite.failedToStart !== undefined
           ? [makeFinding(PHPUNIT_RULES.runFailed, suite.failedToStart)]
           : []),
