@@ -4,8 +4,10 @@
 // vendor/phpunit/phpunit/phpunit --testsuite <the plugin's suites> --log-junit. Prints both
 // counts, the tests whose outcome differs, and the times. Bench only (native tools never run in
 // `check`). Usage: node scripts/bench-phpunit.mjs <plugin dir> [branch…]   (default 4.5)
+// MPC_BENCH_PHPUNIT_COLD=1 first removes the cached PHPUnit test site of each branch, so the first
+// php-wasm run initialises it (cold) and a second restores it (cached); both are printed.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -144,6 +146,8 @@ function nativeRun(src, php, pg, spec, work) {
       ['--testsuite', suites, '--log-junit', junit, '--do-not-cache-result', '--colors=never'],
       moodle,
     );
+    if (!existsSync(junit))
+      return { failed: `phpunit (exit ${suite.status}) wrote no JUnit: ${suite.out.slice(-2500)}` };
     return {
       initMs: init.ms,
       suiteMs: suite.ms,
@@ -161,8 +165,19 @@ const pg = bin && php?.pgsql ? new Cluster(bin, work, await freePort()) : undefi
 try {
   pg?.start();
   for (const spec of branches) {
-    const wasm = wasmRun(spec, work);
     console.log(`\n## ${path.basename(pluginDir)} on Moodle ${spec}`);
+    if (process.env.MPC_BENCH_PHPUNIT_COLD) {
+      const { tree } = await src.resolveMoodle({ spec, offline: true });
+      const sites = path.join(src.cacheRoot(), 'sites');
+      for (const d of readdirSync(sites))
+        if (d.startsWith(`${tree.branch}-`) && d.includes('-phpunit-'))
+          rmSync(path.join(sites, d), { recursive: true, force: true });
+      const cold = wasmRun(spec, work);
+      console.log(
+        `php-wasm, cold test site: ${cold.phase?.detail ?? 'no phpunit phase'} — check wall ${(cold.ms / 1000).toFixed(1)} s, phase ${((cold.phase?.durationMs ?? 0) / 1000).toFixed(1)} s`,
+      );
+    }
+    const wasm = wasmRun(spec, work);
     console.log(
       `php-wasm: ${wasm.phase?.detail ?? 'no phpunit phase'} — check wall ${(wasm.ms / 1000).toFixed(1)} s, phase ${((wasm.phase?.durationMs ?? 0) / 1000).toFixed(1)} s`,
     );

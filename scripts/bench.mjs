@@ -4,7 +4,7 @@
 // Defaults to the bundled fixture plus every folder in $MPC_BENCH_PLUGINS (colon-separated
 // list of plugin dirs or of folders of plugins). Moodle phases run once per php-wasm build:
 // $MPC_BENCH_BUILDS (jspi,asyncify), else $MPC_PHP_WASM_BUILD, else both where Node has JSPI.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -243,6 +243,22 @@ if (upgradePair.length === 2) {
     `\nUpgrade path ${path.basename(oldDir)} → ${path.basename(newDir)} (php-wasm, SQLite)`,
   );
   console.table(rows);
+}
+
+// PHPUnit: MPC_BENCH_PHPUNIT=<plugin dir>[:4.5,5.0] runs the plugin's suite in php-wasm (the test
+// site cold, then cached: MPC_BENCH_PHPUNIT_COLD=1 is set) and natively on PostgreSQL, same tree
+// and packages (scripts/bench-phpunit.mjs), and prints counts, differences and times.
+const phpunitBench = (process.env.MPC_BENCH_PHPUNIT ?? '').split(':').filter(Boolean);
+if (phpunitBench.length > 0) {
+  const [dir, list = '4.5'] = phpunitBench;
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'scripts/bench-phpunit.mjs'), dir, ...list.split(',')],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, MPC_BENCH_PHPUNIT_COLD: process.env.MPC_BENCH_PHPUNIT_COLD ?? '1' },
+    },
+  );
 }
 
 // Several versions in one job: MPC_BENCH_MATRIX=4.5,5.0,5.2 runs the Action (dist/action.js) on

@@ -98,6 +98,22 @@ describe('parseInputs', () => {
     );
   });
 
+  it('reads phpunit (auto, true, false) and checks phpunit-args', () => {
+    const base = { 'plugin-path': 'fixtures/plugins/mod_example' };
+    expect(parseInputs(read(base), REPO_ROOT).phpunit).toBe('auto');
+    expect(parseInputs(read({ ...base, phpunit: 'true' }), REPO_ROOT).phpunit).toBe('on');
+    expect(parseInputs(read({ ...base, phpunit: 'false' }), REPO_ROOT).phpunit).toBe('off');
+    expect(() => parseInputs(read({ ...base, phpunit: 'maybe' }), REPO_ROOT)).toThrow(
+      "Input 'phpunit' is 'maybe', which is not on or off.",
+    );
+    expect(
+      parseInputs(read({ ...base, 'phpunit-args': '--filter test_view' }), REPO_ROOT).phpunitArgs,
+    ).toEqual(['--filter', 'test_view']);
+    expect(() =>
+      parseInputs(read({ ...base, 'phpunit-args': '--log-junit /tmp/x' }), REPO_ROOT),
+    ).toThrow(/phpunit-args: --log-junit /);
+  });
+
   it('rejects mixing none with versions', () => {
     expect(() =>
       parseInputs(

@@ -308,7 +308,12 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
       : parseBoolean(INPUT.phpunit, phpunitInput, false)
         ? 'on'
         : 'off';
-  const phpunitArgs = parsePhpunitArgs(get(INPUT.phpunitArgs));
+  let phpunitArgs: string[];
+  try {
+    phpunitArgs = parsePhpunitArgs(get(INPUT.phpunitArgs));
+  } catch (e) {
+    throw e instanceof UserError ? e.spelled(ACTION_SPELLING) : e;
+  }
 
   const failOn = parseFailOn(get(INPUT.failOn));
   const timeoutMs = parseTimeout(INPUT.timeout, get(INPUT.timeout));

@@ -65,6 +65,8 @@ describe('moodle-plugin-check check', () => {
       'provision:skipped',
       'install:skipped',
       'environment:skipped',
+      // The CLI runs the suite by default (auto); --no-moodle skips it with the other Moodle phases.
+      'phpunit:skipped',
     ]);
     expect(r.out).toContain('✔ mod_example');
   });
@@ -118,6 +120,10 @@ describe('moodle-plugin-check check', () => {
     [['check', fixture('mod_example'), '--timeout', '1e999'], /--timeout 1e999 is not a number/],
     [['check', fixture('mod_example'), '--timeout', ''], /--timeout {2}is not a number/],
     [['check', fixture('mod_example'), '--php', '5.6'], /--php 5\.6 is not available/],
+    [
+      ['check', fixture('mod_example'), '--phpunit-args', '--bootstrap /etc/passwd'],
+      /--phpunit-args --bootstrap \/etc\/passwd: --bootstrap is not accepted/,
+    ],
     [
       ['check', fixture('mod_example'), '--db', 'mysql'],
       /'--db <database>' argument 'mysql' is invalid\. Allowed choices are postgres, sqlite/,
