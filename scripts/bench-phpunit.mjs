@@ -181,6 +181,14 @@ try {
     console.log(
       `php-wasm: ${wasm.phase?.detail ?? 'no phpunit phase'} — check wall ${(wasm.ms / 1000).toFixed(1)} s, phase ${((wasm.phase?.durationMs ?? 0) / 1000).toFixed(1)} s`,
     );
+    // Moodle's PHPUnit bootstrap needs this locale (tool_phpunit: get_locale_name()).
+    const locales = spawnSync('locale', ['-a'], { encoding: 'utf8' }).stdout ?? '';
+    if (pg && !/^en_AU\.utf-?8$/im.test(locales)) {
+      console.log(
+        'native: not measured (no en_AU.UTF-8 locale, which Moodle’s PHPUnit needs: localedef -i en_AU -f UTF-8 en_AU.UTF-8)',
+      );
+      continue;
+    }
     if (!pg) {
       console.log(
         `native: not measured (${!php ? 'no php' : !php.pgsql ? 'no pgsql extension' : 'no PostgreSQL binaries'})`,

@@ -46,5 +46,9 @@ if (moodle_needs_upgrading() === false) {
 // As admin/cli/upgrade.php does for the plugins it installs.
 define('CLI_UPGRADE_RUNNING', true);
 upgrade_noncore(true);
+// As admin/cli/upgrade.php goes on: as admin, the new plugins' admin settings get their defaults
+// (a test site made by util.php --install with the plugin present has them too).
+\core\session\manager::set_user(get_admin());
+admin_apply_default_settings(null, false);
 phpunit_mpc_testsite::finish();
 echo "\nmpc: plugin installed into the PHPUnit test site\n";
