@@ -75,7 +75,7 @@ const ENVIRONMENT: { re: RegExp; why: string }[] = [
     why: 'needs sodium’s box/sign functions (php-wasm has no sodium extension)',
   },
   {
-    re: /Class "(?:Intl\w+|NumberFormatter|Collator|Normalizer|Locale|ResourceBundle|Transliterator|Spoofchecker)" not found|Call to undefined function (?:intl\w*|grapheme_\w+|idn_to_\w+|normalizer_\w+|numfmt_\w+|collator_\w+|datefmt_\w+|locale_\w+)\(/,
+    re: /Class "(?:Intl\w+|NumberFormatter|Collator|Normalizer|Locale|ResourceBundle|Transliterator|Spoofchecker)" not found|Call to undefined function (?:intl\w*|grapheme_\w+|idn_to_\w+|normalizer_\w+|numfmt_\w+|collator_\w+|datefmt_\w+|locale_\w+|transliterator_\w+|msgfmt_\w+|resourcebundle_\w+)\(/,
     why: 'needs the intl extension (php-wasm has none)',
   },
   {
@@ -238,6 +238,13 @@ export const PHPUNIT_RULES = {
     title: 'Part of the PHPUnit suite did not run',
     why: 'The run stopped (a test that never ended or crashed PHP) before these tests; they are neither passed nor failed.',
     fix: 'Fix the test that stopped the run, then run again.',
+  },
+  interrupted: {
+    id: 'phpunit/interrupted',
+    severity: 'error',
+    title: 'PHPUnit stopped between two tests',
+    why: 'An error inside PHPUnit (often from a destructor of something a test left open, such as a recordset) or a fatal error outside a test ended the run; the tests after it did not run until the next test file.',
+    fix: 'Read the message; close what the test before it opens (recordsets, transactions, files).',
   },
   initFailed: {
     id: 'phpunit/init-failed',

@@ -147,6 +147,10 @@ export interface SuiteRun {
   runs: number;
   /** Test files (plugin-relative) whose remaining tests did not run, and why. */
   notRun: { file: string; reason: string }[];
+  /** PHPUnit stopped between two tests (not during one): after which test, and why. */
+  interrupted: { after: TestResult; message: string }[];
+  /** PHPUnit's own result line of each run ("OK (43 tests, 201 assertions)", "Tests: 100, …"). */
+  summaries: string[];
   /** A run that ended without running any test, with PHP's output (a bootstrap error). */
   failedToStart?: string;
   durationMs: number;
@@ -195,6 +199,8 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
   );
   let remaining = order;
   const notRun: SuiteRun['notRun'] = [];
+  const interrupted: SuiteRun['interrupted'] = [];
+  const summaries: string[] = [];
   let runs = 0;
   let failedToStart: string | undefined;
   const userSuite = o.args.includes('--testsuite');
@@ -246,6 +252,8 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
         },
       );
       const output = `${r.stdout}\n${r.stderr}`;
+      const said = /^(?:OK \(\d+ tests?.*|Tests: \d+.*)$/m.exec(r.stdout)?.[0];
+      if (said !== undefined) summaries.push(said.trim());
       const fatal = fatalOf(output);
       stopped = collector.stopRunning(
         'crashed',
@@ -264,6 +272,21 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
         ];
       if (!stopped && collector.results.length === before && r.exitCode !== 0)
         failedToStart = `PHPUnit exited with code ${r.exitCode} before running a test:\n${tail(output)}`;
+      else if (!stopped && r.exitCode > 1) {
+        // PHPUnit itself stopped between two tests (an error inside PHPUnit, e.g. from a
+        // destructor; a fatal error outside a test): the tests after the last one did not run.
+        const last = collector.results.at(-1)!;
+        const inside =
+          /An error occurred inside PHPUnit\.\s*Message:\s*([\s\S]*?)\n(?:Location|#0)/.exec(
+            output,
+          )?.[1];
+        const why = inside?.trim() ?? fatal?.message ?? tail(output, 4);
+        interrupted.push({
+          after: last,
+          message: `PHPUnit stopped after ${last.id} (exit code ${r.exitCode}): ${why}`,
+        });
+        stopped = last;
+      }
     } catch (e) {
       if (e instanceof PhpTimeoutError) {
         stopped = collector.stopRunning(
@@ -283,7 +306,7 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
           failedToStart = `PHPUnit crashed before running a test: ${describeCrash(e.kind)} (${e.detail})`;
       } else throw e;
     }
-    if (stopped) o.onResult?.(stopped);
+    if (stopped && !interrupted.some((i) => i.after === stopped)) o.onResult?.(stopped);
     if (failedToStart !== undefined || !stopped) break;
     // Go on after the test file of the stopped test; the rest of that file did not run.
     const file = stopped.file?.startsWith(`${pluginVfs}/`)
@@ -298,7 +321,7 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
     if (testsAfter(o.pluginDir, remaining[at]!.file, stopped))
       notRun.push({
         file: remaining[at]!.file,
-        reason: `tests after ${stopped.id} in this file did not run (it ${stopped.status === 'timeout' ? 'did not end' : 'crashed PHP'})`,
+        reason: `tests after ${stopped.id} in this file did not run (${stopped.status === 'timeout' ? 'it did not end' : stopped.status === 'crashed' ? 'it crashed PHP' : 'PHPUnit stopped after it'})`,
       });
     remaining = remaining.slice(at + 1);
   }
@@ -307,6 +330,8 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
     phpunitVersion: collector.phpunitVersion,
     runs,
     notRun,
+    interrupted,
+    summaries,
     ...(failedToStart !== undefined ? { failedToStart } : {}),
     durationMs: performance.now() - started,
   };

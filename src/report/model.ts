@@ -106,6 +106,8 @@ export interface PhpunitSummary {
   crashed: number;
   /** Test files (plugin-relative) whose remaining tests did not run, and why. */
   notRun: { file: string; reason: string }[];
+  /** PHPUnit's own result line of each run, as it printed it: a cross-check of the counts. */
+  phpunitSaid: string[];
   durationMs: number;
   /** The test site: restored from the cache, or initialised (and how long it took). */
   testSite: string;

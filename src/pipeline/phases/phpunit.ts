@@ -91,6 +91,10 @@ export const phpunit: Phase = {
         toPlugin: (p) =>
           p.startsWith(`${pluginVfs}/`) ? p.slice(pluginVfs.length + 1) : undefined,
       };
+      const locate = (file: string | undefined, line: number | undefined) => {
+        const rel = file !== undefined ? at.toPlugin(file) : undefined;
+        return rel !== undefined ? { file: rel, ...(line !== undefined ? { line } : {}) } : {};
+      };
       let done = 0;
       const total = components.reduce((a, c) => a + c.files.length, 0);
       const suite = await runSuite({
@@ -114,6 +118,18 @@ export const phpunit: Phase = {
       });
       const found = run.add([
         ...resultFindings(suite.results, at),
+        // After a test php-wasm could not run, the stop is the environment's, not the plugin's.
+        ...suite.interrupted.map((i) =>
+          makeFinding(
+            i.after.status === 'environment'
+              ? PHPUNIT_RULES.environment
+              : PHPUNIT_RULES.interrupted,
+            i.after.status === 'environment'
+              ? `${i.message} (after a test skipped by environment: ${i.after.note ?? ''})`
+              : i.message,
+            locate(i.after.file, i.after.line),
+          ),
+        ),
         ...suite.notRun.map((n) => makeFinding(PHPUNIT_RULES.notRun, n.reason, { file: n.file })),
         ...(suite.failedToStart !== undefined
           ? [makeFinding(PHPUNIT_RULES.runFailed, suite.failedToStart)]
@@ -125,6 +141,7 @@ export const phpunit: Phase = {
         components: components.map((c) => c.component),
         ...counts,
         notRun: suite.notRun,
+        phpunitSaid: suite.summaries,
         durationMs: Math.round(suite.durationMs),
         testSite,
         slowest: [...suite.results]
