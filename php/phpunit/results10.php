@@ -10,7 +10,9 @@ final class mpc_phpunit_state {
         if ($test instanceof Event\Code\TestMethod) {
             $where = ['class' => $test->className(), 'method' => $test->methodName(), 'file' => $test->file(), 'line' => $test->line()];
         }
-        $this->current = new mpc_phpunit_test($test->id(), $where);
+        // "Class::method with data set #0", as PHPUnit 9 and the JUnit log name a test.
+        $id = $test instanceof Event\Code\TestMethod ? $test->nameWithClass() : $test->id();
+        $this->current = new mpc_phpunit_test($id, $where);
     }
     public function throwable(string $status, Event\Code\Throwable $t, string $diff = ''): void {
         $message = $status === 'error' ? $t->className() . ': ' . $t->message() : $t->message();

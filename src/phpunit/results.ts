@@ -2,6 +2,7 @@
 // each test's outcome, the counts, the phpunit/* findings at the plugin's file and line, JUnit XML.
 import type { Finding } from '../core/finding.js';
 import { makeFinding, type RuleMeta } from '../core/rules.js';
+import type { PhpunitCounts } from '../report/model.js';
 
 export type TestStatus =
   | 'passed'
@@ -155,21 +156,6 @@ export class ResultCollector {
     this.results.push(r);
     return r;
   }
-}
-
-export interface PhpunitCounts {
-  tests: number;
-  assertions: number;
-  failures: number;
-  errors: number;
-  warnings: number;
-  risky: number;
-  skipped: number;
-  incomplete: number;
-  /** Skipped because php-wasm cannot do what they need (part of `skipped`). */
-  skippedByEnvironment: number;
-  timeouts: number;
-  crashed: number;
 }
 
 export function countResults(results: readonly TestResult[]): PhpunitCounts {

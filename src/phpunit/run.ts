@@ -10,7 +10,7 @@ import { describeCrash } from '../php/runtime-limits.js';
 import type { PhpVersion } from '../php/runtime-package.js';
 import { ourPhpDir, VFS, type Site } from '../moodle/site/site.js';
 import { buildConfig, type ComponentTests } from './suite.js';
-import { ResultCollector, type TestResult } from './results.js';
+import { ResultCollector, type Frame, type TestResult } from './results.js';
 import { ensurePackages, type FetchOptions } from './packages.js';
 import { buildVendor } from './vendor.js';
 import { phpunitPackages, type LockedPackage } from './lock.js';
@@ -153,6 +153,8 @@ export interface SuiteRun {
   summaries: string[];
   /** A run that ended without running any test, with PHP's output (a bootstrap error). */
   failedToStart?: string;
+  /** Where PHP said it stopped, when it did (a fatal error in a test file). */
+  failedAt?: Frame;
   durationMs: number;
 }
 
@@ -203,6 +205,7 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
   const summaries: string[] = [];
   let runs = 0;
   let failedToStart: string | undefined;
+  let failedAt: Frame | undefined;
   const userSuite = o.args.includes('--testsuite');
   while (remaining.length > 0) {
     const left = o.totalTimeoutMs - (performance.now() - started);
@@ -271,7 +274,10 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
           },
         ];
       if (!stopped && collector.results.length === before && r.exitCode !== 0)
-        failedToStart = `PHPUnit exited with code ${r.exitCode} before running a test:\n${tail(output)}`;
+        failedToStart = fatal?.file
+          ? `PHPUnit exited with code ${r.exitCode} before running a test: PHP Fatal error: ${fatal.message} (${fatal.file}:${fatal.line ?? 0})`
+          : `PHPUnit exited with code ${r.exitCode} before running a test:\n${tail(output)}`;
+      if (fatal?.file) failedAt = { file: fatal.file, line: fatal.line ?? 0 };
       else if (!stopped && r.exitCode > 1) {
         // PHPUnit itself stopped between two tests (an error inside PHPUnit, e.g. from a
         // destructor; a fatal error outside a test): the tests after the last one did not run.
@@ -333,6 +339,7 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
     interrupted,
     summaries,
     ...(failedToStart !== undefined ? { failedToStart } : {}),
+    ...(failedAt !== undefined ? { failedAt } : {}),
     durationMs: performance.now() - started,
   };
 }

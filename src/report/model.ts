@@ -85,12 +85,8 @@ export interface CheckReport {
   phpunit?: PhpunitSummary;
 }
 
-/** What the phpunit phase ran and how it ended. Counts are tests (not issues) by outcome. */
-export interface PhpunitSummary {
-  /** PHPUnit's version, as the tree's composer.lock pins it. */
-  version: string;
-  /** Components whose testsuite ran: the plugin and its subplugins. */
-  components: string[];
+/** Tests by outcome (each test counts once, by its worst outcome). */
+export interface PhpunitCounts {
   tests: number;
   assertions: number;
   failures: number;
@@ -99,11 +95,20 @@ export interface PhpunitSummary {
   risky: number;
   /** Skipped by the test (markTestSkipped) or by the environment (php-wasm cannot do it). */
   skipped: number;
+  /** Skipped because php-wasm cannot do what they need (part of `skipped`). */
   skippedByEnvironment: number;
   incomplete: number;
   /** Tests stopped at the time limit for one test, and tests during which PHP died. */
   timeouts: number;
   crashed: number;
+}
+
+/** What the phpunit phase ran and how it ended. */
+export interface PhpunitSummary extends PhpunitCounts {
+  /** PHPUnit's version, as the tree's composer.lock pins it. */
+  version: string;
+  /** Components whose testsuite ran: the plugin and its subplugins. */
+  components: string[];
   /** Test files (plugin-relative) whose remaining tests did not run, and why. */
   notRun: { file: string; reason: string }[];
   /** PHPUnit's own result line of each run, as it printed it: a cross-check of the counts. */

@@ -132,7 +132,13 @@ export const phpunit: Phase = {
         ),
         ...suite.notRun.map((n) => makeFinding(PHPUNIT_RULES.notRun, n.reason, { file: n.file })),
         ...(suite.failedToStart !== undefined
-          ? [makeFinding(PHPUNIT_RULES.runFailed, suite.failedToStart)]
+          ? [
+              makeFinding(
+                PHPUNIT_RULES.runFailed,
+                suite.failedToStart,
+                locate(suite.failedAt?.file, suite.failedAt?.line),
+              ),
+            ]
           : []),
       ]);
       const counts = countResults(suite.results);
@@ -169,7 +175,7 @@ export const phpunit: Phase = {
           : []),
         ...(counts.incomplete ? [`${counts.incomplete} incomplete`] : []),
       ];
-      phase.detail = `PHPUnit ${vendor.version}: ${parts.join(', ')} in ${(suite.durationMs / 1000).toFixed(1)} s (${testSite})`;
+      phase.detail = `PHPUnit ${vendor.version}: ${suite.failedToStart !== undefined && counts.tests === 0 ? 'did not run a test (see phpunit/run-failed), ' : ''}${parts.join(', ')} in ${(suite.durationMs / 1000).toFixed(1)} s (${testSite})`;
     } finally {
       await testSession.close();
     }
