@@ -99,6 +99,8 @@ export class ResultCollector {
   phpunitVersion: string | undefined;
   /** Tests PHPUnit said the first run would have (after --filter), when it said it. */
   planned: number | undefined;
+  /** Tests the latest PHPUnit run planned (after --filter). */
+  lastPlanned: number | undefined;
   private running: TestResult | undefined;
 
   push(text: string): void {
@@ -113,6 +115,7 @@ export class ResultCollector {
     if (ev.e === 'run') {
       this.phpunitVersion ??= ev.phpunit;
       this.planned ??= ev.tests;
+      this.lastPlanned = ev.tests;
     } else if (ev.e === 'start') {
       this.running = {
         id: ev.id,

@@ -228,6 +228,7 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
     }).replace(/<file>(?!\/)/g, '<file>/');
     const configVfs = o.site.writeRunFile('phpunit.xml', config);
     const before = collector.results.length;
+    collector.lastPlanned = undefined;
     let stopped: TestResult | undefined;
     try {
       const r = await o.site.cli(
@@ -278,9 +279,16 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
           ? `PHPUnit exited with code ${r.exitCode} before running a test: PHP Fatal error: ${fatal.message} (${fatal.file}:${fatal.line ?? 0})`
           : `PHPUnit exited with code ${r.exitCode} before running a test:\n${tail(output)}`;
       if (fatal?.file) failedAt = { file: fatal.file, line: fatal.line ?? 0 };
-      else if (!stopped && r.exitCode > 1) {
+      else if (
+        !stopped &&
+        r.exitCode !== 0 &&
+        (collector.lastPlanned === undefined ||
+          collector.results.length - before < collector.lastPlanned) &&
+        (fatal !== undefined || /An error occurred inside PHPUnit/.test(output) || r.exitCode > 2)
+      ) {
         // PHPUnit itself stopped between two tests (an error inside PHPUnit, e.g. from a
-        // destructor; a fatal error outside a test): the tests after the last one did not run.
+        // destructor; a fatal error outside a test): fewer tests ended than it planned, and it
+        // said why. (Exit code 2 alone is PHPUnit 9's "some tests errored".)
         const last = collector.results.at(-1)!;
         const inside =
           /An error occurred inside PHPUnit\.\s*Message:\s*([\s\S]*?)\n(?:Location|#0)/.exec(
