@@ -148,6 +148,11 @@ export class ResultCollector {
     }
   }
 
+  /** Tests the latest run planned, if it said (read after the run; events set it meanwhile). */
+  plannedLastRun(): number | undefined {
+    return this.lastPlanned;
+  }
+
   /** The test that had started and not ended when PHP stopped (then it is recorded as `status`). */
   stopRunning(status: 'timeout' | 'crashed', note: string, ms: number): TestResult | undefined {
     const r = this.running;

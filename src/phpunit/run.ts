@@ -282,8 +282,7 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteRun> {
       else if (
         !stopped &&
         r.exitCode !== 0 &&
-        (collector.lastPlanned === undefined ||
-          collector.results.length - before < collector.lastPlanned) &&
+        collector.results.length - before < (collector.plannedLastRun() ?? Infinity) &&
         (fatal !== undefined || /An error occurred inside PHPUnit/.test(output) || r.exitCode > 2)
       ) {
         // PHPUnit itself stopped between two tests (an error inside PHPUnit, e.g. from a
