@@ -1,4 +1,5 @@
-// Keeps the tool's cache (Moodle trees, php-wasm runtime packages, installed-site snapshots, parsed PHP)
+// Keeps the tool's cache (Moodle trees, php-wasm runtime packages, installed-site and PHPUnit
+// test-site snapshots, PHPUnit's packages and vendor/, parsed PHP)
 // between workflow runs with @actions/cache. The cache service is a convenience: when it fails,
 // the run goes on cold and says so as a warning.
 import { existsSync } from 'node:fs';
@@ -8,8 +9,12 @@ import * as cache from '@actions/cache';
 import { TOOL } from '../core/version.js';
 import { cacheRoot } from '../moodle/source/cache-dir.js';
 
-/** What is worth keeping; `downloads/` (the release archives) would only double the size. */
-const KEPT = ['moodle', 'php', 'sites', 'ast'];
+/**
+ * What is worth keeping; `downloads/` (the release archives) would only double the size.
+ * `composer/` and `phpunit/` (PHPUnit's packages, ~36 MB for five branches, and the vendor/ built
+ * from them) spare each job ~28 archive downloads from api.github.com.
+ */
+const KEPT = ['moodle', 'php', 'sites', 'ast', 'composer', 'phpunit'];
 
 export interface CacheState {
   key: string;
