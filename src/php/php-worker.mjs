@@ -13,7 +13,14 @@ import Module from 'node:module';
 import v8 from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { loadPHPRuntime, PHP, PHPRequestHandler, setPhpIniEntries } from '@php-wasm/universal';
+import {
+  loadPHPRuntime,
+  PHP,
+  PHPRequestHandler,
+  resolvePHPExtension,
+  setPhpIniEntries,
+  withResolvedPHPExtensions,
+} from '@php-wasm/universal';
 import { createSpawnHandler } from '@php-wasm/util';
 
 // Emscripten errno values (see ERRNO_CODES in the php_8_x.js loaders).
@@ -31,7 +38,7 @@ distinguished_name = req_distinguished_name
 [ req_distinguished_name ]
 `;
 
-/** @typedef {{ hostPath: string, vfsPath: string, readOnly: boolean, isFile: boolean }} WorkerMount */
+/** @typedef {{ hostPath: string, vfsPath: string, readOnly: boolean, changing?: boolean, isFile: boolean }} WorkerMount */
 /**
  * What the parent shares with this worker (runtime.ts reads it back even after a crash or a
  * terminate()): `control` holds BigInt64 counters at the CONTROL_* indices, `stdoutTail` and
@@ -192,7 +199,7 @@ function cacheReadOnlyLookups(FS) {
   const missing = new FS.ErrnoError(ENOENT);
   memoiseReadOnlyPaths(FS, missing);
   nodeOps.lookup = function (parent, name) {
-    if (parent?.mount?.opts?.readOnly) {
+    if (parent?.mount?.opts?.readOnly && !parent.mount.opts.changing) {
       let names = listings.get(parent);
       if (names === undefined) {
         try {
@@ -236,7 +243,7 @@ function memoiseReadOnlyPaths(FS, missing) {
     if (size >= MAX_ENTRIES || chars >= MAX_CHARS) forget();
     try {
       const result = originalLookupPath.call(this, path, opts);
-      if (result.node?.mount?.opts?.readOnly) {
+      if (result.node?.mount?.opts?.readOnly && !result.node.mount.opts.changing) {
         memo.set(path, result);
         size++;
         chars += path.length;
@@ -293,14 +300,15 @@ function memoiseReadOnlyPaths(FS, missing) {
 function enforceDiskQuota(FS, quota, control) {
   let written = 0;
   let armed = false;
+  let counters = control;
   const count = (length) => {
     if (!armed) return;
     if (written + length > quota) {
-      Atomics.add(control, CONTROL_QUOTA_REFUSED, 1n);
+      Atomics.add(counters, CONTROL_QUOTA_REFUSED, 1n);
       throw new FS.ErrnoError(ENOSPC);
     }
     written += length;
-    Atomics.store(control, CONTROL_WRITTEN_BYTES, BigInt(written));
+    Atomics.store(counters, CONTROL_WRITTEN_BYTES, BigInt(written));
   };
   const { NODEFS, MEMFS } = FS.filesystems;
   for (const ops of [NODEFS.stream_ops, MEMFS.stream_ops]) {
@@ -314,7 +322,12 @@ function enforceDiskQuota(FS, quota, control) {
   // MEMFS files got a copy of its operations when the filesystem was set up.
   if (MEMFS.ops_table?.file?.stream) MEMFS.ops_table.file.stream.write = MEMFS.stream_ops.write;
   return {
-    arm() {
+    /** From now on writes count; with `next`, against a new run's counters, from zero. */
+    arm(/** @type {BigInt64Array | undefined} */ next) {
+      if (next) {
+        counters = next;
+        written = 0;
+      }
       armed = true;
     },
   };
@@ -422,6 +435,25 @@ function suspendingConnect(loader) {
   };
 }
 
+/**
+ * The build's intl extension, loaded as @php-wasm/node loads it: the side module, and the ICU data
+ * at the name and place ICU looks for (ICU_DATA).
+ * @param {WorkerInput} input
+ */
+function intlExtension(input) {
+  const intl = /** @type {{ soPath: string, icuDataPath: string, phpVersion: string }} */ (
+    input.intl
+  );
+  return resolvePHPExtension({
+    source: { format: 'so', name: 'intl', bytes: new Uint8Array(readFileSync(intl.soPath)) },
+    phpVersion: intl.phpVersion,
+    env: { ICU_DATA: '/internal/shared' },
+    extraFiles: {
+      files: { '/internal/shared/icudt74l.dat': new Uint8Array(readFileSync(intl.icuDataPath)) },
+    },
+  });
+}
+
 /** @param {WorkerInput} input */
 async function main(input) {
   if (input.build === 'jspi') {
@@ -434,7 +466,7 @@ async function main(input) {
   const loader = await import(pathToFileURL(input.loaderPath).href);
   /** @type {any} */
   let emscripten;
-  const runtimeId = await loadPHPRuntime(loader, {
+  const options = {
     // What @php-wasm/node's loadNodeRuntime() passes: the loader is already the build's own.
     phpWasmAsyncMode: input.build,
     processId: input.processId,
@@ -447,10 +479,14 @@ async function main(input) {
       emscripten = module;
     },
     ...(input.build === 'jspi' ? { instantiateWasm: suspendingConnect(loader) } : {}),
-  });
+  };
+  const runtimeId = await loadPHPRuntime(
+    loader,
+    input.intl ? withResolvedPHPExtensions(options, [await intlExtension(input)]) : options,
+  );
   const php = new PHP(runtimeId);
   // An HTTP request (runtime.request()) runs PHP as a web SAPI; everything else as the CLI.
-  if (!input.request) await php.setSapiName('cli');
+  if (!input.request && !input.serve) await php.setSapiName('cli');
   // Without a handler, exec()/proc_open() hang the runtime; with this one they fail (non-zero exit,
   // no output), which Moodle's callers already handle.
   php.setSpawnHandler(
@@ -469,7 +505,7 @@ async function main(input) {
     input.limits.diskQuotaBytes,
     new BigInt64Array(input.shared.control),
   );
-  boundOutput(emscripten, input, !input.request);
+  if (!input.serve) boundOutput(emscripten, input, !input.request);
   // The WASM OpenSSL was built with OPENSSLDIR=/root/install/ssl and ships no openssl.cnf, so
   // openssl_pkey_new()/openssl_csr_new() fail with "fopen: No such file or directory" (Moodle's
   // LTI key generation warns at install). A minimal config at the compiled-in path fixes them.
@@ -487,7 +523,7 @@ async function main(input) {
     }
     FS.mount(
       FS.filesystems.NODEFS,
-      { root: mount.hostPath, readOnly: mount.readOnly },
+      { root: mount.hostPath, readOnly: mount.readOnly, changing: mount.changing === true },
       mount.vfsPath,
     );
   }
@@ -498,6 +534,10 @@ async function main(input) {
 
   if (input.request) {
     await serveRequest(php, input.request, quota);
+    return;
+  }
+  if (input.serve) {
+    serveRequests(php, emscripten, input, quota);
     return;
   }
 
@@ -550,7 +590,7 @@ function connectDatabase(php, port) {
     for (const resolve of pending.values()) resolve(gone);
     pending.clear();
   });
-  php.onMessage((data) => {
+  return php.onMessage((data) => {
     const text = String(data);
     if (!text.startsWith('pg:')) return '';
     if (closed) return gone;
@@ -572,6 +612,52 @@ function connectDatabase(php, port) {
  * @param {{ arm(): void }} quota
  */
 async function serveRequest(php, request, quota) {
+  post({ type: 'response', ...(await handle(php, request, quota)) });
+}
+
+/**
+ * A server runtime (runtime.ts PhpServer): one PHP instance answers many requests, one at a time,
+ * in the order they come. Each request brings its own output counters and its own database
+ * session, and gets them back bounded and closed; PHP's own state ends with each request as in
+ * any web server. The warm instance (compiled WebAssembly, memoised lookups) answers in a fraction
+ * of a fresh runtime's time. The parent stops the worker when a request runs over its limit.
+ * @param {PHP} php
+ * @param {any} emscripten
+ * @param {WorkerInput} input
+ * @param {{ arm(next?: BigInt64Array): void }} quota
+ */
+function serveRequests(php, emscripten, input, quota) {
+  let queue = Promise.resolve();
+  parentPort?.on('message', (message) => {
+    if (message?.type !== 'request') return;
+    queue = queue
+      .then(async () => {
+        boundOutput(emscripten, { ...input, shared: message.shared }, false);
+        const off = message.db ? connectDatabase(php, message.db) : undefined;
+        try {
+          const response = await handle(php, message.request, {
+            arm: () => quota.arm(new BigInt64Array(message.shared.control)),
+          });
+          post({ type: 'response', id: message.id, ...response });
+        } finally {
+          await off?.();
+          message.db?.close();
+        }
+      })
+      .catch((error) => {
+        post({
+          type: 'error',
+          id: message.id,
+          name: error instanceof Error ? error.name : typeof error,
+          message: error instanceof Error ? error.message : String(error),
+        });
+      });
+  });
+  post({ type: 'ready' });
+}
+
+/** @param {PHP} php @param {any} request @param {{ arm(): void }} quota */
+async function handle(php, request, quota) {
   const handler = new PHPRequestHandler({
     php,
     documentRoot: request.documentRoot,
@@ -590,14 +676,13 @@ async function serveRequest(php, request, quota) {
     headers: request.headers,
     ...(request.body ? { body: request.body } : {}),
   });
-  post({
-    type: 'response',
+  return {
     status: response.httpStatusCode,
     headers: response.headers,
     body: response.bytes,
     errors: response.errors,
     exitCode: response.exitCode,
-  });
+  };
 }
 
 /** The .php file a URL runs, or undefined (static file, 404). */

@@ -34,6 +34,18 @@ const PINNED_INTEGRITY = {
     'sha512-dCalDHUAcX+/VgQbioj0HpzPb+cgTT6kpV12JBegtE0GgOXN2SJnZDi+8LGyVY8DH6APX9MqSYsppKRc+dACBQ==',
 } as const;
 
+/**
+ * @php-wasm/node itself, for one file: `shared/icu.dat`, the ICU data the per-version packages'
+ * intl extension (`<build>/extensions/intl/intl.so`) needs. Moodle requires intl (dates go through
+ * IntlDateFormatter from 4.3); without it every page that shows a date fails.
+ */
+const ICU_PACKAGE: PackageSpec = {
+  name: '@php-wasm/node',
+  version: PHP_WASM_VERSION,
+  integrity:
+    'sha512-zpxaoHY8pRNC7qt0kLHim5XUVwLv6nWChis6LbDWVnEF7Gv4Ls7+zTRk+ukQUNfDvRuF11vUzgcMdN7I63Sa/w==',
+};
+
 export type PhpVersion = keyof typeof PINNED_INTEGRITY;
 export const PHP_VERSIONS = Object.keys(PINNED_INTEGRITY) as PhpVersion[];
 
@@ -89,6 +101,8 @@ export interface RuntimePackage {
   /** The Emscripten loader module (`jspi/php_8_3.js`) handed to loadPHPRuntime(). */
   loaderPath: string;
   source: 'node_modules' | 'cache' | 'download';
+  /** The intl extension of this build and its ICU data, when both are at hand. */
+  intl?: { soPath: string; icuDataPath: string; phpVersion: string };
 }
 
 export interface RuntimePackageOptions {
@@ -102,6 +116,11 @@ export interface RuntimePackageOptions {
   build?: PhpWasmBuild;
   /** Retries and deadlines of the tarball download (the Moodle downloads' defaults). */
   http?: HttpOptions;
+  /**
+   * Load the intl extension (default true). Its ICU data comes like the package (node_modules,
+   * the cache, the registry); when it cannot be had, PHP runs without intl and says so.
+   */
+  intl?: boolean;
 }
 
 export function runtimePackageSpec(phpVersion: PhpVersion): PackageSpec {
@@ -135,11 +154,44 @@ export async function resolveRuntimePackage(
   options: RuntimePackageOptions = {},
 ): Promise<RuntimePackage> {
   const spec = runtimePackageSpec(phpVersion);
+  let pkg: RuntimePackage | undefined;
   if (options.useNodeModules !== false) {
     const dir = await findInNodeModules(spec);
-    if (dir) return located(spec, dir, 'node_modules', options);
+    if (dir) pkg = located(spec, dir, 'node_modules', options);
   }
-  return fetchRuntimePackage(spec, options);
+  pkg ??= await fetchRuntimePackage(spec, options);
+  return withIntl(pkg, options);
+}
+
+const icuData = new Map<string, Promise<string | undefined>>();
+
+/** The package with its intl extension, when the build has one and the ICU data can be had. */
+async function withIntl(
+  pkg: RuntimePackage,
+  options: RuntimePackageOptions,
+): Promise<RuntimePackage> {
+  if (options.intl === false) return pkg;
+  const soPath = join(pkg.dir, pkg.build, 'extensions', 'intl', 'intl.so');
+  if (!existsSync(soPath)) return pkg;
+  const key = `${options.cacheDir ?? ''}|${options.registryUrl ?? ''}`;
+  let found = icuData.get(key);
+  if (!found) {
+    found = npmPackageDir(
+      ICU_PACKAGE,
+      options,
+      /^package\/(package\.json|LICENSE|shared\/icu\.dat)$/,
+    )
+      .then(({ dir }) => {
+        const file = join(dir, 'shared', 'icu.dat');
+        return existsSync(file) ? file : undefined;
+      })
+      // No registry (offline, a closed network): PHP runs without intl, and the site says so.
+      .catch(() => undefined);
+    icuData.set(key, found);
+  }
+  const icuDataPath = await found;
+  const phpVersion = /node-(\d+)-(\d+)$/.exec(pkg.spec.name)?.slice(1, 3).join('.') ?? '';
+  return icuDataPath ? { ...pkg, intl: { soPath, icuDataPath, phpVersion } } : pkg;
 }
 
 /** The package's directory when node_modules holds exactly the pinned version. */

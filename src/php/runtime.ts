@@ -29,6 +29,7 @@ import {
   type RuntimePackage,
   type RuntimePackageOptions,
 } from './runtime-package.js';
+import { PhpServer, type PhpHttpRequest, type PhpHttpResponse } from './runtime-server.js';
 
 export {
   DEFAULT_DISK_QUOTA_BYTES,
@@ -40,6 +41,9 @@ export {
   PhpTimeoutError,
   type PhpCrashKind,
   type PhpRunLimits,
+  PhpServer,
+  type PhpHttpRequest,
+  type PhpHttpResponse,
 };
 
 export interface PhpMount {
@@ -49,6 +53,11 @@ export interface PhpMount {
   vfsPath: string;
   /** Writes, creates, deletes, renames and chmods under a read-only mount fail with EROFS. */
   readOnly: boolean;
+  /**
+   * The host changes it while PHP runs (files written between a warm server's requests, a plugin
+   * being edited under `serve`): its lookups are not memoised like other read-only mounts'.
+   */
+  changing?: boolean;
 }
 
 export interface PhpCliOptions {
@@ -107,14 +116,11 @@ export interface PhpRuntime {
    * rules, no network), after a chdir into the requested script's folder.
    */
   request(request: PhpHttpRequest, options: PhpHttpOptions): Promise<PhpHttpResponse>;
-}
-
-export interface PhpHttpRequest {
-  method?: string;
-  /** Path (and query) or absolute URL on `absoluteUrl`. */
-  url: string;
-  headers?: Record<string, string>;
-  body?: Uint8Array | string;
+  /**
+   * A warm web server on these mounts: one php-wasm instance answering requests one at a time
+   * (runtime-server.ts). `ini` applies to every request; close() it when done.
+   */
+  server(options: { ini?: Record<string, string>; memoryLimit?: string }): PhpServer;
 }
 
 export interface PhpHttpOptions extends Omit<PhpCliOptions, 'cwd' | 'env'> {
@@ -124,19 +130,6 @@ export interface PhpHttpOptions extends Omit<PhpCliOptions, 'cwd' | 'env'> {
   absoluteUrl: string;
   /** URL prefixes served from VFS folders outside the document root. */
   pathAliases?: { urlPrefix: string; fsPath: string }[];
-}
-
-export interface PhpHttpResponse extends PhpRunLimits {
-  status: number;
-  /** Lower-case header names, each with all its values (Set-Cookie may repeat). */
-  headers: Record<string, string[]>;
-  body: Uint8Array;
-  text: string;
-  /** PHP's error output (display_errors=stderr) for the request. */
-  errors: string;
-  exitCode: number;
-  durationMs: number;
-  bootMs: number;
 }
 
 export interface PhpRuntimeOptions {
@@ -189,7 +182,12 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
 
   return {
     phpVersion: options.phpVersion,
-    mounts: mounts.map(({ hostPath, vfsPath, readOnly }) => ({ hostPath, vfsPath, readOnly })),
+    mounts: mounts.map(({ hostPath, vfsPath, readOnly, changing }) => ({
+      hostPath,
+      vfsPath,
+      readOnly,
+      ...(changing ? { changing } : {}),
+    })),
     cli(argv, cliOptions = {}) {
       if (argv[0] !== 'php') {
         return Promise.reject(new Error(`PhpRuntime.cli: argv[0] must be 'php', got ${argv[0]}`));
@@ -200,6 +198,7 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
         input: {
           loaderPath: pkg.loaderPath,
           build: pkg.build,
+          ...(pkg.intl ? { intl: pkg.intl } : {}),
           processId: nextProcessId++,
           mounts,
           argv: [...argv],
@@ -216,6 +215,26 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
         maxTotalMs: cliOptions.maxTotalMs,
       });
     },
+    server(serverOptions) {
+      const ini = { ...baseIni, ...serverOptions.ini };
+      if (serverOptions.memoryLimit !== undefined) ini.memory_limit = serverOptions.memoryLimit;
+      return new PhpServer({
+        workerUrl,
+        limits,
+        input: () => ({
+          loaderPath: pkg.loaderPath,
+          build: pkg.build,
+          ...(pkg.intl ? { intl: pkg.intl } : {}),
+          processId: nextProcessId++,
+          mounts,
+          argv: ['php'],
+          env: {},
+          cwd: undefined,
+          ini,
+          serve: true,
+        }),
+      });
+    },
     async request(request, httpOptions) {
       const ini = { ...baseIni, ...httpOptions.ini };
       if (httpOptions.memoryLimit !== undefined) ini.memory_limit = httpOptions.memoryLimit;
@@ -223,6 +242,7 @@ export async function createPhpRuntime(options: PhpRuntimeOptions): Promise<PhpR
         input: {
           loaderPath: pkg.loaderPath,
           build: pkg.build,
+          ...(pkg.intl ? { intl: pkg.intl } : {}),
           processId: nextProcessId++,
           mounts,
           argv: ['php', request.url],
@@ -308,7 +328,13 @@ function validateMount(mount: PhpMount): WorkerMount {
   if (!stat.isFile() && !stat.isDirectory()) {
     throw new Error(`PHP mount source is neither a file nor a directory: ${mount.hostPath}`);
   }
-  return { hostPath, vfsPath, readOnly: mount.readOnly, isFile: stat.isFile() };
+  return {
+    hostPath,
+    vfsPath,
+    readOnly: mount.readOnly,
+    ...(mount.changing ? { changing: true } : {}),
+    isFile: stat.isFile(),
+  };
 }
 
 function assertDistinctMounts(mounts: readonly WorkerMount[]): void {
@@ -331,6 +357,7 @@ interface WorkerRun {
   input: {
     loaderPath: string;
     build: RuntimePackage['build'];
+    intl?: RuntimePackage['intl'];
     processId: number;
     mounts: WorkerMount[];
     argv: string[];

@@ -33,7 +33,12 @@ import {
 import { PgliteDatabase, pgliteEntry, PGLITE_SPEC } from '../../php/pglite.js';
 import { UserError } from '../../core/errors.js';
 import { input } from '../../core/inputs.js';
-import { PHP_WASM_VERSION, type PhpVersion } from '../../php/runtime-package.js';
+import {
+  PHP_WASM_VERSION,
+  resolveRuntimePackage,
+  type PhpVersion,
+  type RuntimePackage,
+} from '../../php/runtime-package.js';
 import { branchInfo } from '../../plugin/branches.js';
 import { overlayMounts, type Injection } from './overlay.js';
 import type { MoodleTree } from '../source/tree.js';
@@ -186,6 +191,16 @@ const stopped = (e: PhpTimeoutError | PhpCrashError): StoppedRun => ({
   diskQuotaExceeded: e.diskQuotaExceeded,
   diskQuotaBytes: e.diskQuotaBytes,
 });
+
+/** Site.server(): a warm PHP serving the site's pages one request at a time. */
+export interface SiteServer {
+  request(
+    request: PhpHttpRequest,
+    timeoutMs?: number,
+    pathAliases?: { urlPrefix: string; fsPath: string }[],
+  ): Promise<PhpHttpResponse>;
+  close(): Promise<void>;
+}
 
 export interface PluginMount {
   /** Host folder of the plugin checkout (mounted read-only). */
@@ -371,7 +386,13 @@ export class Site {
     return [
       ...overlayMounts(this.options.tree.root, VFS.moodle, injections),
       { hostPath: this.php, vfsPath: VFS.ours, readOnly: true },
-      { hostPath: path.join(this.runDir, 'prepend'), vfsPath: VFS.run, readOnly: true },
+      // Written by us between requests of a warm server (login and setup arguments).
+      {
+        hostPath: path.join(this.runDir, 'prepend'),
+        vfsPath: VFS.run,
+        readOnly: true,
+        changing: true,
+      },
       { hostPath: this.persistDir, vfsPath: VFS.persist, readOnly: false },
       ...this.extraMounts,
     ];
@@ -412,6 +433,7 @@ export class Site {
     request: PhpHttpRequest,
     timeoutMs = this.options.timeoutMs,
     pathAliases: { urlPrefix: string; fsPath: string }[] = [],
+    extraIni: Record<string, string> = {},
   ): Promise<PhpHttpResponse> {
     const runtime = await createPhpRuntime({
       phpVersion: this.options.phpVersion,
@@ -425,10 +447,61 @@ export class Site {
         pathAliases,
         timeoutMs,
         memoryLimit: '1G',
-        ini: { max_input_vars: '5000', display_errors: '0', log_errors: '0', ...NO_OPCACHE },
+        ini: {
+          max_input_vars: '5000',
+          display_errors: '0',
+          log_errors: '0',
+          ...NO_OPCACHE,
+          ...extraIni,
+        },
         ...(db ? { db } : {}),
       }),
     );
+  }
+
+  /**
+   * A warm web server on the site as it is mounted now (runtime-server.ts): requests one at a
+   * time, each with its own database session, as Site.request() serves them. Close it when done.
+   */
+  async server(extraIni: Record<string, string> = {}): Promise<SiteServer> {
+    const runtime = await createPhpRuntime({
+      phpVersion: this.options.phpVersion,
+      mounts: this.mounts(),
+      ...this.options.limits,
+    });
+    const server = runtime.server({
+      memoryLimit: '1G',
+      ini: {
+        max_input_vars: '5000',
+        display_errors: '0',
+        log_errors: '0',
+        ...NO_OPCACHE,
+        ...extraIni,
+      },
+    });
+    const db =
+      this.db === 'postgres'
+        ? async () => {
+            const database = await this.database();
+            if (database.failed !== undefined)
+              throw new Error(`The site’s PostgreSQL cannot be used: ${database.failed}`);
+            const session = database.session();
+            return { port: session.port, end: () => session.end() };
+          }
+        : undefined;
+    return {
+      request: (request, timeoutMs = this.options.timeoutMs, pathAliases = []) =>
+        server.request(
+          {
+            ...request,
+            documentRoot: this.webRootVfs,
+            absoluteUrl: 'http://localhost',
+            pathAliases,
+          },
+          { timeoutMs, ...(db ? { db } : {}) },
+        ),
+      close: () => server.close(),
+    };
   }
 
   /** Runs `php <script> <args>` with Moodle's needs (max_input_vars, memory) in a fresh runtime. */
@@ -471,18 +544,23 @@ export class Site {
 
   /** Lower-case names of the PHP extensions this runtime has loaded (cached per runtime build). */
   async loadedExtensions(): Promise<Set<string>> {
+    const pkg = await resolveRuntimePackage(this.options.phpVersion);
     const cached = this.cached<string[]>(
-      `php-extensions-${this.options.phpVersion}-${PHP_WASM_VERSION}`,
+      `php-extensions-${this.options.phpVersion}-${PHP_WASM_VERSION}${pkg.intl ? '-intl' : ''}`,
     );
     const hit = cached?.read();
     if (hit) return new Set(hit);
-    const names = await this.queryExtensions();
+    const names = await this.queryExtensions(pkg);
     cached?.write(names);
     return new Set(names);
   }
 
-  private async queryExtensions(): Promise<string[]> {
-    const runtime = await createPhpRuntime({ phpVersion: this.options.phpVersion, mounts: [] });
+  private async queryExtensions(pkg: RuntimePackage): Promise<string[]> {
+    const runtime = await createPhpRuntime({
+      phpVersion: this.options.phpVersion,
+      mounts: [],
+      resolvedPackage: pkg,
+    });
     const r = await runtime.cli(
       ['php', '-r', 'echo json_encode(array_map("strtolower", get_loaded_extensions()));'],
       {
@@ -520,7 +598,9 @@ export class Site {
    * admin/environment.xml; Moodle's install and upgrade read that file, not the dataroot one.
    */
   async patchEnvironment(): Promise<void> {
-    const flags = ['--optional-extension=sodium', '--optional-extension=intl'];
+    const flags = ['--optional-extension=sodium'];
+    // intl is loaded when its ICU data could be had (runtime-package.ts); otherwise optional.
+    if (!(await this.loadedExtensions()).has('intl')) flags.push('--optional-extension=intl');
     if (this.db === 'postgres') flags.push('--no-sqlite-vendor');
     const phpMax = branchInfo(Number(this.options.tree.branch))?.phpMax;
     if (phpMax !== undefined && Number(this.options.phpVersion) > Number(phpMax))
