@@ -30,6 +30,7 @@ export const INPUT = {
   timeout: 'timeout',
   phpunit: 'phpunit',
   phpunitArgs: 'phpunit-args',
+  smoke: 'smoke',
 } as const;
 
 export const OUTPUT = {
@@ -77,6 +78,8 @@ export interface ActionConfig {
   phpunit: 'auto' | 'on' | 'off';
   /** `phpunit-args`, checked. */
   phpunitArgs: readonly string[];
+  /** `smoke`: open the plugin's pages after install (default true). */
+  smoke: boolean;
   comment: boolean;
   playgroundHost?: string;
   token: string;
@@ -335,6 +338,7 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
     upgradeFromDisabled,
     phpunit,
     phpunitArgs: Object.freeze(phpunitArgs),
+    smoke: parseBoolean(INPUT.smoke, get(INPUT.smoke), true),
     comment,
     ...(playgroundHost ? { playgroundHost } : {}),
     token,

@@ -183,6 +183,7 @@ async function checkAll(
           ...(upgradeFrom ? { upgradeFrom } : {}),
           disable: config.disable,
           phpunit: { mode: config.phpunit, args: config.phpunitArgs },
+          smoke: config.smoke,
           spelling: ACTION_SPELLING,
           progress,
         });

@@ -23,6 +23,20 @@ const MARK = '@@MPC-BP@@';
 const LOGIN_PREFIX = '/__mpc_blueprint';
 const SCRIPT_PREFIX = '/__mpc_blueprint_run';
 
+/**
+ * Readies a login request (php/blueprint/web/login.php: Moodle's complete_user_login() for the
+ * user, the username in a run file): adds its alias and returns the URL to request.
+ */
+export function prepareLogin(
+  site: Site,
+  username: string,
+  aliases: { urlPrefix: string; fsPath: string }[],
+): string {
+  site.writeRunFile('login.json', JSON.stringify({ username }));
+  aliases.push({ urlPrefix: LOGIN_PREFIX, fsPath: `${VFS.ours}/blueprint/web` });
+  return `${LOGIN_PREFIX}/login.php`;
+}
+
 export class MoodleBlueprintSite implements BlueprintSite {
   readonly files: SiteFiles;
   readonly webRoot: string;
@@ -62,9 +76,7 @@ export class MoodleBlueprintSite implements BlueprintSite {
     let url = request.url;
     const aliases: { urlPrefix: string; fsPath: string }[] = [];
     if (via?.kind === 'login') {
-      this.site.writeRunFile('login.json', JSON.stringify({ username: via.username }));
-      aliases.push({ urlPrefix: LOGIN_PREFIX, fsPath: `${VFS.ours}/blueprint/web` });
-      url = `${LOGIN_PREFIX}/login.php`;
+      url = prepareLogin(this.site, via.username, aliases);
     } else if (via?.kind === 'script') {
       const name = `script-${++this.calls}.php`;
       this.site.writeRunFile(name, via.code);

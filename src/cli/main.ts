@@ -139,6 +139,10 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       '--phpunit-args <args>',
       'PHPUnit options for the suite, e.g. "--filter test_view" or "--testsuite mod_board_testsuite"',
     )
+    .option(
+      '--no-smoke',
+      'do not open the plugin’s pages after install (phase smoke: its settings, an instance, a block, the theme… as admin and student)',
+    )
     .option('--junit <file>', 'write the PHPUnit results as JUnit XML to this file')
     .action(
       async (
@@ -146,6 +150,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
         opts: {
           phpunit?: boolean;
           phpunitArgs?: string;
+          smoke: boolean;
           junit?: string;
           format: Format;
           output?: string;
@@ -182,6 +187,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
             mode: opts.phpunit === undefined ? 'auto' : opts.phpunit ? 'on' : 'off',
             args: parsePhpunitArgs(opts.phpunitArgs),
           },
+          smoke: opts.smoke,
           progress,
         }).finally(() => {
           progress.stop();

@@ -13,7 +13,9 @@ export type InputName =
   | 'blueprint'
   | 'timeout'
   | 'phpunit'
-  | 'phpunit-args';
+  | 'phpunit-args'
+  | 'smoke'
+  | 'no-smoke';
 
 /** How one front end spells an input (with the value the message gives, if any). */
 export type InputSpelling = (name: InputName, value?: string) => string;

@@ -447,12 +447,15 @@ function intlExtension(input) {
   return resolvePHPExtension({
     source: { format: 'so', name: 'intl', bytes: new Uint8Array(readFileSync(intl.soPath)) },
     phpVersion: intl.phpVersion,
-    env: { ICU_DATA: '/internal/shared' },
-    extraFiles: {
-      files: { '/internal/shared/icudt74l.dat': new Uint8Array(readFileSync(intl.icuDataPath)) },
-    },
+    env: { ICU_DATA: ICU_DIR },
   });
 }
+
+/**
+ * Where ICU finds its data: the host file, mounted read-only, so a run that never formats a date
+ * or a number does not hold a 30 MB copy of it.
+ */
+const ICU_DIR = '/mpc-icu';
 
 /** @param {WorkerInput} input */
 async function main(input) {
@@ -512,6 +515,15 @@ async function main(input) {
   FS.mkdirTree(OPENSSL_DIR);
   FS.writeFile(`${OPENSSL_DIR}/openssl.cnf`, OPENSSL_CNF);
 
+  if (input.intl) {
+    FS.mkdirTree(ICU_DIR);
+    FS.writeFile(`${ICU_DIR}/icudt74l.dat`, '');
+    FS.mount(
+      FS.filesystems.NODEFS,
+      { root: input.intl.icuDataPath, readOnly: true },
+      `${ICU_DIR}/icudt74l.dat`,
+    );
+  }
   // Parents before children, so a nested mount lands inside its parent mount.
   const mounts = [...input.mounts].sort((a, b) => a.vfsPath.length - b.vfsPath.length);
   for (const mount of mounts) {

@@ -85,6 +85,11 @@ const ENVIRONMENT: { re: RegExp; why: string }[] = [
   },
 ];
 
+/** What php-wasm lacks that a message shows (a missing intl class, a disabled process), if anything. */
+export function environmentWhy(message: string): string | undefined {
+  return ENVIRONMENT.find(({ re }) => re.test(message))?.why;
+}
+
 export function environmentReason(issues: readonly Issue[]): string | undefined {
   const bad = issues.filter((i) => i.status === 'error' || i.status === 'failure');
   if (bad.length === 0) return undefined;

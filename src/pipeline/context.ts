@@ -9,6 +9,7 @@ import type {
   BlueprintReport,
   MoodleSummary,
   PhpunitSummary,
+  SmokePageReport,
   UpgradeSummary,
 } from '../report/model.js';
 import { chooseVersions, type MoodleOptions, type SiteSession } from './moodle.js';
@@ -32,6 +33,8 @@ export interface CheckOptions {
   spelling?: InputSpelling;
   /** Phase phpunit: `auto` runs it when the plugin has tests (the CLI's and the Action's default), `off` (the default here) not at all; `args`: `--phpunit-args`. */
   phpunit?: { mode: 'auto' | 'on' | 'off'; args?: readonly string[] };
+  /** Phase smoke: open the plugin's pages after install (the CLI's and the Action's default); off here by default. */
+  smoke?: boolean;
   /** Live progress (the CLI's terminal, the Action's log groups). */
   progress?: Progress;
   /** Notes for humans, when no `progress` is given (stderr in the CLI). */
@@ -60,6 +63,7 @@ export class CheckContext {
     upgrade: UpgradeSummary | null;
     blueprint: BlueprintReport | null;
     phpunit?: PhpunitSummary;
+    smoke?: SmokePageReport[];
   } = { moodle: null, upgrade: null, blueprint: null };
 
   constructor(

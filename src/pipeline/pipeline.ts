@@ -66,6 +66,7 @@ async function runPhases(options: CheckOptions, spell: InputSpelling): Promise<C
       ...(ctx.upgradeSource ? { upgrade: ctx.report.upgrade } : {}),
       blueprint: ctx.report.blueprint,
       ...(ctx.report.phpunit ? { phpunit: ctx.report.phpunit } : {}),
+      ...(ctx.report.smoke ? { smoke: ctx.report.smoke } : {}),
     },
     ...(ctx.junit !== undefined ? { junit: ctx.junit } : {}),
   };

@@ -25,6 +25,19 @@ export function phpunitLine(p: CheckReport['phpunit']): string | undefined {
   return `PHPUnit ${p.version} (${p.components.join(', ')}): ${parts.join(', ')}`;
 }
 
+/** "Smoke: 6 pages opened (5 as admin, 1 as student), 1 with findings" for a report whose crawl ran. */
+export function smokeLine(pages: CheckReport['smoke']): string | undefined {
+  if (!pages) return undefined;
+  if (pages.length === 0) return 'Smoke: no page opened';
+  const as = (['admin', 'student', 'guest'] as const)
+    .map((u) => [u, pages.filter((p) => p.as === u).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([u, n]) => `${n} as ${u}`);
+  const bad = pages.filter((p) => p.findings.length > 0).length;
+  const notJudged = pages.filter((p) => p.note !== undefined).length;
+  return `Smoke: ${pages.length} page${pages.length === 1 ? '' : 's'} opened (${as.join(', ')}), ${bad} with findings${notJudged ? `, ${notJudged} not judged` : ''}`;
+}
+
 export interface ReportRun {
   /** The `moodle` input entry, '' for the default, or 'none' for static checks only. */
   label: string;

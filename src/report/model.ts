@@ -83,6 +83,26 @@ export interface CheckReport {
   blueprint?: BlueprintReport | null;
   /** The plugin's PHPUnit suite (phase phpunit, issue 15); absent when the phase did not run. */
   phpunit?: PhpunitSummary;
+  /** Phase smoke (issue 16): each page the crawl opened; absent when the phase did not run. */
+  smoke?: SmokePageReport[];
+}
+
+/** One page of the smoke crawl, with the findings it produced. */
+export interface SmokePageReport {
+  /** Path and query on the site, as requested. */
+  url: string;
+  /** Who opened it: `admin`, `student` (enrolled in the crawl's course) or `guest` (not logged in). */
+  as: string;
+  /** Why the crawl opens it (e.g. "the activity as a student"). */
+  why: string;
+  /** HTTP status of the final answer (after redirects on the site); null when PHP was stopped. */
+  status: number | null;
+  redirectedTo?: string;
+  ms: number;
+  /** Rule, place and message of each finding the page gave (also in `findings`, once). */
+  findings: { ruleId: string; severity: string; file?: string; line?: number; message: string }[];
+  /** Why a page was not judged (it wants parameters the crawl did not know). */
+  note?: string;
 }
 
 /** Tests by outcome (each test counts once, by its worst outcome). */

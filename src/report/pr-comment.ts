@@ -12,6 +12,7 @@ import {
   verdict,
   worstFirst,
   phpunitLine,
+  smokeLine,
   type FailOn,
   type ReportRun,
   type SourceLink,
@@ -55,6 +56,8 @@ export function renderComment(runs: readonly ReportRun[], options: CommentOption
   for (const r of runs) {
     const line = phpunitLine(r.report.phpunit);
     if (line) out.push(`${runTitle(r)}: ${escapeMd(line)}`, '');
+    const smoke = smokeLine(r.report.smoke);
+    if (smoke) out.push(`${runTitle(r)}: ${escapeMd(smoke)}`, '');
   }
 
   const worst = uniqueFindings(runs)

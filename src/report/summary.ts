@@ -7,6 +7,7 @@ import {
   runTitle,
   seconds,
   severityIcon,
+  smokeLine,
   totals,
   uniqueFindings,
   verdict,
@@ -54,6 +55,20 @@ export function renderSummary(runs: readonly ReportRun[], options: SummaryOption
         `Database: ${escapeMd(database.engine)}${database.note ? ` — ⚠️ ${escapeMd(database.note)}` : ''}`,
         '',
       );
+    }
+    const pages = r.smoke ?? [];
+    if (pages.length > 0) {
+      out.push(
+        `<details><summary>${escapeMd(smokeLine(pages) ?? '')}</summary>`,
+        '',
+        '| Page | As | Status | Time | Findings |',
+        '| --- | --- | --- | --- | --- |',
+      );
+      for (const p of pages)
+        out.push(
+          `| ${code(p.url)} | ${p.as} | ${p.status ?? 'stopped'} | ${seconds(p.ms)} | ${p.note ? escapeMd(p.note) : p.findings.length === 0 ? '—' : p.findings.map((f) => code(f.ruleId)).join(', ')} |`,
+        );
+      out.push('', '</details>', '');
     }
     const adjustments = r.moodle?.adjustments ?? [];
     if (adjustments.length > 0) {

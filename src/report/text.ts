@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import type { Finding, Severity } from '../core/finding.js';
 import type { CheckReport } from './model.js';
-import { phpunitLine } from './markdown.js';
+import { phpunitLine, smokeLine } from './markdown.js';
 
 export interface TextOptions {
   color: boolean;
@@ -55,6 +55,13 @@ export function formatText(report: CheckReport, options: TextOptions): string {
     for (const a of m.adjustments) lines.push(`${c.dim('  adjusted')} ${a.detail}`);
     const unit = phpunitLine(report.phpunit);
     if (unit) lines.push(`${c.dim('phpunit')} ${unit}`);
+    const smoke = smokeLine(report.smoke);
+    if (smoke) lines.push(`${c.dim('smoke')} ${smoke.replace(/^Smoke: /, '')}`);
+    for (const p of report.smoke ?? [])
+      if (p.findings.length > 0 || p.status === null || p.status >= 400)
+        lines.push(
+          `${c.dim('  page')} ${p.url} as ${p.as} → ${p.status ?? 'stopped'} in ${p.ms} ms: ${p.findings.length} finding(s)`,
+        );
   }
   const { errors, warnings, notices } = report.summary;
   const total = report.phases.reduce((n, p) => n + p.durationMs, 0);

@@ -7,6 +7,7 @@ import { lint } from './lint.js';
 import type { Phase } from './phase.js';
 import { phpunit } from './phpunit.js';
 import { provision } from './provision.js';
+import { smoke } from './smoke.js';
 import { upgradePath } from './upgrade-path.js';
 
 export const PHASES: readonly Phase[] = [
@@ -17,6 +18,7 @@ export const PHASES: readonly Phase[] = [
   blueprint,
   upgradePath,
   environment,
+  smoke,
   phpunit,
 ];
 

@@ -107,7 +107,7 @@ const PHP_MESSAGE =
   /^(?:PHP )?(Fatal error|Parse error|Warning|Notice|Deprecated|Strict Standards|Recoverable fatal error):\s+(.*) in (\/\S+) on line (\d+)\s*$/;
 const MOODLE_FRAME = /^(?:!! )?(?:Stack trace: )?\* line (\d+) of (\/\S+): (.*)$/;
 
-function pluginFile(ctx: OutputContext, vfsOrMoodlePath: string): string | undefined {
+export function pluginFile(ctx: OutputContext, vfsOrMoodlePath: string): string | undefined {
   const candidates = [
     `${ctx.moodleRoot}/${ctx.pluginPath}/`,
     `${ctx.moodleRoot}/${ctx.pluginWebPath}/`,
@@ -125,6 +125,16 @@ function finding(rule: RuleMeta, message: string, file?: string, line?: number):
   return makeFinding(rule, message, { file, line });
 }
 
+/** The rules a PHP and Moodle log is read with (install/* here, smoke/* for pages). */
+export interface LogRules {
+  phpError: RuleMeta;
+  phpWarning: RuleMeta;
+  phpNotice: RuleMeta;
+  debugging: RuleMeta;
+  exception: RuleMeta;
+  scssError: RuleMeta;
+}
+
 export interface UpgradeRun {
   exitCode: number;
   stdout: string;
@@ -140,6 +150,7 @@ export function findingsFromUpgrade(
   run: UpgradeRun,
   ctx: OutputContext,
   pluginHas: (rel: string) => boolean,
+  rules: LogRules = INSTALL_RULES,
 ): Finding[] {
   const out: Finding[] = [];
   const seen = new Set<string>();
@@ -164,10 +175,10 @@ export function findingsFromUpgrade(
       const file = pluginFile(ctx, where!);
       if (file === undefined) continue;
       const rule = /fatal|parse/i.test(kind!)
-        ? INSTALL_RULES.phpError
+        ? rules.phpError
         : kind === 'Warning'
-          ? INSTALL_RULES.phpWarning
-          : INSTALL_RULES.phpNotice;
+          ? rules.phpWarning
+          : rules.phpNotice;
       push(finding(rule, `PHP ${kind!}: ${message!}`, file, Number(lineNo)));
       continue;
     }
@@ -184,7 +195,7 @@ export function findingsFromUpgrade(
       const file = at ? pluginFile(ctx, at[1]!) : undefined;
       push(
         finding(
-          INSTALL_RULES.scssError,
+          rules.scssError,
           `SCSS did not compile: ${scss[1]!}`,
           file,
           file !== undefined ? Number(at![2]) : undefined,
@@ -206,12 +217,7 @@ export function findingsFromUpgrade(
       const file = pluginFile(ctx, frame[2]!);
       if (file !== undefined) {
         push(
-          finding(
-            exception ? INSTALL_RULES.exception : INSTALL_RULES.debugging,
-            message,
-            file,
-            Number(frame[1]),
-          ),
+          finding(exception ? rules.exception : rules.debugging, message, file, Number(frame[1])),
         );
         break;
       }
