@@ -65,7 +65,8 @@ describe('moodle-plugin-check check', () => {
       'provision:skipped',
       'install:skipped',
       'environment:skipped',
-      // The CLI runs the suite by default (auto); --no-moodle skips it with the other Moodle phases.
+      // The CLI opens the plugin's pages and runs its suite by default; --no-moodle skips both.
+      'smoke:skipped',
       'phpunit:skipped',
     ]);
     expect(r.out).toContain('✔ mod_example');
