@@ -98,6 +98,15 @@ describe('parseInputs', () => {
     );
   });
 
+  it('reads smoke (default true)', () => {
+    const base = { 'plugin-path': 'fixtures/plugins/mod_example' };
+    expect(parseInputs(read(base), REPO_ROOT).smoke).toBe(true);
+    expect(parseInputs(read({ ...base, smoke: 'false' }), REPO_ROOT).smoke).toBe(false);
+    expect(() => parseInputs(read({ ...base, smoke: 'sometimes' }), REPO_ROOT)).toThrow(
+      "Input 'smoke' is 'sometimes', which is not on or off.",
+    );
+  });
+
   it('reads phpunit (auto, true, false) and checks phpunit-args', () => {
     const base = { 'plugin-path': 'fixtures/plugins/mod_example' };
     expect(parseInputs(read(base), REPO_ROOT).phpunit).toBe('auto');
