@@ -10,6 +10,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 /** Top to bottom. The Action and the CLI are peers at the top; report sits on core alone. */
 const LAYERS = [
   ['action', 'cli'],
+  ['serve'],
   ['pipeline'],
   ['checks'],
   ['blueprint'],

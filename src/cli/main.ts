@@ -14,6 +14,7 @@ import type { DbKind } from '../moodle/site/site.js';
 import { addMoodleCommands } from './moodle-commands.js';
 import { addBlueprintCommands } from './blueprint-commands.js';
 import { addPhpunitCommands } from './phpunit-commands.js';
+import { addServeCommand } from './serve-command.js';
 import { parsePhpunitArgs } from '../phpunit/args.js';
 import { failsOn, type CheckReport, type FailOn } from '../report/model.js';
 import { formatGithub } from '../report/github.js';
@@ -217,6 +218,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
 
   addMoodleCommands(program, io.stdout);
   addPhpunitCommands(program, io.stdout);
+  addServeCommand(program, io);
   addBlueprintCommands(program, { ...io, setExitCode: (c) => (code = c) });
 
   program

@@ -15,7 +15,8 @@ export type InputName =
   | 'phpunit'
   | 'phpunit-args'
   | 'smoke'
-  | 'no-smoke';
+  | 'no-smoke'
+  | 'port';
 
 /** How one front end spells an input (with the value the message gives, if any). */
 export type InputSpelling = (name: InputName, value?: string) => string;

@@ -684,7 +684,8 @@ async function handle(php, request, quota) {
   quota.arm();
   const response = await handler.request({
     method: /** @type {any} */ (request.method),
-    url: request.url,
+    // Absolute: php-wasm takes $_SERVER['SERVER_PORT'] from the request URL, not the handler's.
+    url: new URL(request.url, request.absoluteUrl).href,
     headers: request.headers,
     ...(request.body ? { body: request.body } : {}),
   });

@@ -1,6 +1,7 @@
 // The catalogue of every rule the tool can report: the static families', the Moodle phases'
 // (install, upgrade, schema, environment), the blueprint's and the tool's own. It sits in the
 // pipeline because it gathers the tables of every layer below.
+import { SMOKE_RULES } from './smoke-output.js';
 import { BLUEPRINT_RULES } from '../blueprint/rules.js';
 import { FAMILIES } from '../checks/index.js';
 import { CRASH_RULE } from '../checks/run.js';
@@ -19,6 +20,7 @@ export const ALL_RULES: readonly RuleMeta[] = [
   ...Object.values(SCHEMA_RULES),
   ...Object.values(BLUEPRINT_RULES),
   ...Object.values(PHPUNIT_RULES),
+  ...Object.values(SMOKE_RULES),
   CRASH_RULE,
 ];
 

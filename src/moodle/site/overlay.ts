@@ -7,6 +7,8 @@ export interface Injection {
   /** Posix path relative to the tree root, e.g. `config.php` or `public/mod/board`. */
   rel: string;
   hostPath: string;
+  /** The host changes it while PHP runs (see PhpMount.changing). */
+  changing?: boolean;
 }
 
 /**
@@ -22,6 +24,7 @@ export function overlayMounts(
   injections: readonly Injection[],
 ): PhpMount[] {
   const injected = new Map(injections.map((i) => [normalize(i.rel), i.hostPath]));
+  const changing = new Set(injections.filter((i) => i.changing).map((i) => normalize(i.rel)));
   const opened = new Set<string>(['']);
   for (const rel of injected.keys()) {
     const parts = rel.split('/');
@@ -45,7 +48,12 @@ export function overlayMounts(
     }
   }
   for (const [rel, hostPath] of [...injected].sort(([a], [b]) => a.localeCompare(b))) {
-    mounts.push({ hostPath, vfsPath: `${vfsRoot}/${rel}`, readOnly: true });
+    mounts.push({
+      hostPath,
+      vfsPath: `${vfsRoot}/${rel}`,
+      readOnly: true,
+      ...(changing.has(rel) ? { changing: true } : {}),
+    });
   }
   return mounts;
 }

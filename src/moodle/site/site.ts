@@ -207,6 +207,8 @@ export interface PluginMount {
   dir: string;
   /** Install path relative to the web root, e.g. `mod/board`. */
   installPath: string;
+  /** The author edits it while the site runs (`serve`): its lookups are never memoised. */
+  changing?: boolean;
 }
 
 /** The PHP files we ship into Moodle (php/ at the package root, beside src/ and dist/). */
@@ -283,6 +285,22 @@ export class Site {
   /** Installs the plugin under test at its path from the next PHP call on. */
   setPlugin(plugin: PluginMount): void {
     this.plugin = plugin;
+  }
+
+  /** Moodle's $CFG->wwwroot and what PHP's requests say they were sent to. */
+  private wwwrootValue = 'http://localhost';
+
+  get wwwroot(): string {
+    return this.wwwrootValue;
+  }
+
+  /**
+   * Serves the site at another address (`serve`: http://127.0.0.1:PORT) from the next PHP call
+   * on. Moodle keeps URLs in its caches (theme CSS, JS): purge them after a change.
+   */
+  setWwwroot(url: string): void {
+    this.wwwrootValue = url.replace(/\/+$/, '');
+    this.writeConfig();
   }
 
   get db(): DbKind {
@@ -381,6 +399,7 @@ export class Site {
       injections.push({
         rel: `${this.webPrefix}${this.plugin.installPath}`,
         hostPath: this.plugin.dir,
+        ...(this.plugin.changing ? { changing: true } : {}),
       });
     injections.push(...this.extraInjections);
     return [
@@ -443,7 +462,7 @@ export class Site {
     return this.withDb((db) =>
       runtime.request(request, {
         documentRoot: this.webRootVfs,
-        absoluteUrl: 'http://localhost',
+        absoluteUrl: this.wwwroot,
         pathAliases,
         timeoutMs,
         memoryLimit: '1G',
@@ -495,7 +514,7 @@ export class Site {
           {
             ...request,
             documentRoot: this.webRootVfs,
-            absoluteUrl: 'http://localhost',
+            absoluteUrl: this.wwwroot,
             pathAliases,
           },
           { timeoutMs, ...(db ? { db } : {}) },
@@ -766,7 +785,7 @@ export class Site {
   private writeConfig(): void {
     const template = readFileSync(path.join(this.php, 'config/config.php.tpl'), 'utf8');
     const values: Record<string, string> = {
-      WWWROOT: 'http://localhost',
+      WWWROOT: this.wwwroot,
       DATAROOT: VFS.dataroot,
       DBTYPE: this.db === 'postgres' ? 'pglite' : 'sqlite3',
       DBLIBRARY: this.db === 'postgres' ? 'native' : 'pdo',
@@ -786,6 +805,16 @@ export class Site {
       );
     if (!config.includes('phpunit_prefix'))
       throw new Error('config.php.tpl no longer ends with require_once(lib/setup.php)');
-    writeFileSync(path.join(this.runDir, 'config.php'), config);
+    // php-wasm says SERVER_PORT 80 whatever port the request came to (it cannot read the port of
+    // a Host header); Moodle would then redirect every request to its wwwroot. Only `serve` has one.
+    const port = new URL(this.wwwroot).port;
+    const fixed =
+      port === ''
+        ? config
+        : config.replace(
+            /^\$CFG->phpunit_prefix/m,
+            `if (isset($_SERVER['HTTP_HOST'])) {\n    $_SERVER['SERVER_PORT'] = ${phpString(port)};\n}\n$&`,
+          );
+    writeFileSync(path.join(this.runDir, 'config.php'), fixed);
   }
 }
