@@ -189,3 +189,69 @@ describe('escapeMd', () => {
     );
   });
 });
+
+describe('the smoke crawl in the summary and the comment', () => {
+  const finding: Finding = {
+    ruleId: 'smoke/php-notice',
+    severity: 'notice',
+    file: 'view.php',
+    line: 40,
+    message: '/mod/board/view.php?id=2 (as admin): PHP Notice: Only variables…',
+  };
+  const withPages: CheckReport = {
+    ...report([finding]),
+    smoke: [
+      {
+        url: '/mod/board/view.php?id=2',
+        as: 'admin',
+        why: 'the activity',
+        status: 200,
+        ms: 1200,
+        findings: [{ ...finding }],
+      },
+      {
+        url: '/report/x/index.php?id=2',
+        as: 'admin',
+        why: 'r',
+        status: 404,
+        ms: 800,
+        findings: [],
+        note: 'not judged: wants more',
+      },
+      {
+        url: '/mod/board/view.php?id=2',
+        as: 'student',
+        why: 's',
+        status: null,
+        ms: 120_000,
+        findings: [],
+      },
+    ],
+  };
+
+  it('lists every page with its status, time and findings', () => {
+    const md = renderSummary([{ label: '', report: withPages }], { failOn: 'error' });
+    expect(md).toContain(
+      '<details><summary>Smoke: 3 pages opened (2 as admin, 1 as student), 1 with findings, 1 not judged</summary>',
+    );
+    expect(md).toContain(
+      '| `/mod/board/view.php?id=2` | admin | 200 | 1.2 s | `smoke/php-notice` |',
+    );
+    expect(md).toContain(
+      '| `/report/x/index.php?id=2` | admin | 404 | 800 ms | not judged: wants more |',
+    );
+    expect(md).toContain('| `/mod/board/view.php?id=2` | student | stopped | 120.0 s | — |');
+    const comment = renderComment([{ label: '', report: withPages }], {
+      failOn: 'error',
+      key: 'k',
+    });
+    expect(comment).toContain(
+      'Smoke: 3 pages opened (2 as admin, 1 as student), 1 with findings, 1 not judged',
+    );
+  });
+
+  it('says nothing of a crawl that did not run', () => {
+    const md = renderSummary([{ label: '', report: report([]) }], { failOn: 'error' });
+    expect(md).not.toContain('Smoke:');
+  });
+});
