@@ -18,6 +18,8 @@ const branch = ['502', '501', '405'].find((b) => registeredBranches().includes(b
 const BROKEN: Record<string, string[]> = {
   'smoke-mod-notice': ['smoke/php-notice view.php:40 (as admin)'],
   'smoke-settings-undefined': ['smoke/exception classes/admin_setting_colour.php:35 (as admin)'],
+  // Stopped at the crawl's limit for one page; the warm PHP is replaced and the crawl goes on.
+  'smoke-page-loop': ['smoke/timeout index.php: (as admin)'],
   'smoke-block-throws': ['smoke/exception block_smokethrows.php:43 (as admin)'],
 };
 const CLEAN = ['mod_example', 'clean-block', 'clean-filter', 'clean-theme'];
@@ -61,15 +63,17 @@ describe.skipIf(branch === undefined)(`smoke crawl on Moodle ${LABEL[branch ?? '
                 },
                 has: (rel) => p.has(rel),
               },
-              { timeoutMs: 120_000 },
+              { timeoutMs: names[i] === 'smoke-page-loop' ? 30_000 : 120_000 },
             );
             got[names[i]!] = r.findings.map(
               (f) =>
                 `${f.ruleId} ${f.file ?? ''}:${f.line ?? ''} ${/\(as \w+\)/.exec(f.message)?.[0] ?? ''}`,
             );
             pages[names[i]!] = r.pages.length;
-            // Every page answered; none was stopped.
-            expect(r.pages.every((pg) => pg.status !== null)).toBe(true);
+            // Every page answered; only the endless one was stopped.
+            expect(r.pages.filter((pg) => pg.status === null).length).toBe(
+              names[i] === 'smoke-page-loop' ? 1 : 0,
+            );
           }
           expect(got).toEqual({
             ...BROKEN,

@@ -160,21 +160,63 @@ async function crawlOn(
   const jars = new Map<SmokeUser, CookieJar>();
   const pages: SmokePage[] = [];
   {
+    const failedLogins = new Map<SmokeUser, string>();
+    let stopped = 0;
     for (const page of planned) {
       let jar = jars.get(page.as);
-      if (!jar) {
+      if (!jar && !failedLogins.has(page.as)) {
         jar = new CookieJar();
-        if (page.as !== 'guest')
-          await login(
-            site,
-            server,
-            page.as === 'admin' ? 'admin' : SMOKE_STUDENT,
-            jar,
-            options.timeoutMs,
+        const username = page.as === 'admin' ? 'admin' : SMOKE_STUDENT;
+        const failed =
+          page.as === 'guest'
+            ? undefined
+            : await login(site, server, username, jar, options.timeoutMs).then(
+                () => undefined,
+                (e: unknown) => {
+                  if (!(e instanceof LoginError)) throw e;
+                  return e;
+                },
+              );
+        if (failed) {
+          // The plugin can break logging in (an observer of user_loggedin that throws).
+          const said = judgePage(
+            { url: `logging in as ${username}`, as: page.as, why: 'login' },
+            failed.response,
+            plugin.output,
+            plugin.has,
+          ).findings;
+          findings.push(
+            ...(said.length > 0
+              ? said
+              : [
+                  makeFinding(
+                    SMOKE_RULES.setupFailed,
+                    `Could not log in as ${username}: ${failed.message}`,
+                  ),
+                ]),
           );
-        jars.set(page.as, jar);
+          failedLogins.set(page.as, `not opened: logging in as ${username} failed`);
+          jar = undefined;
+        } else jars.set(page.as, jar);
+      }
+      // A page that runs to its limit costs the limit: after two, the rest are not opened.
+      const skip =
+        failedLogins.get(page.as) ??
+        (stopped >= 2 ? 'not opened: two pages of this plugin were stopped already' : undefined);
+      if (skip !== undefined || !jar) {
+        const result: SmokePage = {
+          ...page,
+          status: null,
+          ms: 0,
+          findings: [],
+          note: skip ?? 'not opened',
+        };
+        pages.push(result);
+        options.onPage?.(result);
+        continue;
       }
       const result = await open(server, page, jar, plugin, options.timeoutMs);
+      if (result.status === null) stopped++;
       pages.push(result);
       options.onPage?.(result);
     }
@@ -199,12 +241,33 @@ export async function login(
 ): Promise<void> {
   const aliases: { urlPrefix: string; fsPath: string }[] = [];
   const url = prepareLogin(site, username, aliases);
-  const r = await server.request({ url, headers: {} }, timeoutMs, aliases);
+  let r: { status: number; text: string; errors: string; headers: Record<string, string[]> };
+  try {
+    r = await server.request({ url, headers: {} }, timeoutMs, aliases);
+  } catch (e) {
+    if (!(e instanceof PhpTimeoutError || e instanceof PhpCrashError)) throw e;
+    throw new LoginError(e.message, { status: 0, text: '', errors: e.stderr });
+  }
   jar.update(r.headers);
   if (r.status !== 200 || !r.text.includes('"ok":true') || jar.get('MoodleSession') === undefined)
-    throw new Error(
-      `smoke: logging in as ${username} failed: HTTP ${r.status} ${r.text.slice(0, 300)}`,
+    throw new LoginError(
+      `HTTP ${r.status} ${r.text
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+        .slice(0, 300)}`,
+      r,
     );
+}
+
+/** Logging a user in failed; the answer is kept so what the plugin said can be read from it. */
+class LoginError extends Error {
+  constructor(
+    message: string,
+    readonly response: { status: number; text: string; errors: string },
+  ) {
+    super(message);
+  }
 }
 
 /** Requests one page (following redirects on the site) and judges every answer on the way. */
