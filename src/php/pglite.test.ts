@@ -245,7 +245,8 @@ describe.runIf(process.env.MPC_SLOW !== '0')('pg_* bridge over PGlite', () => {
          pg_query($c, 'SELECT count(*) FROM generate_series(1::bigint, 1000000000000::bigint)');`,
       );
       await expect(
-        php.cli(['php', '/work/hang.php'], { db: session.port, timeoutMs: 2_000 }),
+        // Long enough for the query to reach PostgreSQL after the boot on a loaded machine.
+        php.cli(['php', '/work/hang.php'], { db: session.port, timeoutMs: 6_000 }),
       ).rejects.toThrow(PhpTimeoutError);
       await session.end();
       expect(hung.failed).toMatch(/still running/);

@@ -127,9 +127,8 @@ describe.runIf(process.env.MPC_SLOW !== '0')('PhpRuntime bounds (PHP 8.3 WASM)',
       const php = await runtime({ maxOutputBytes: MiB });
       const run = php.cli(
         ['php', '-r', 'echo "start\\n"; while (true) echo str_repeat("x", 1 << 20);'],
-        {
-          timeoutMs: 2500,
-        },
+        // Long enough for 50 MiB on a loaded 2-core machine after the runtime's boot (intl included).
+        { timeoutMs: 5000 },
       );
       const error = (await run.catch((e: unknown) => e)) as PhpTimeoutError;
       expect(error).toBeInstanceOf(PhpTimeoutError);
