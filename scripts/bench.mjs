@@ -155,6 +155,7 @@ if (branches.length > 0) {
             run: mode,
             'provision s': (phase('provision') / 1000).toFixed(1),
             'install s': (phase('install') / 1000).toFixed(1),
+            'smoke s': (phase('smoke') / 1000).toFixed(1),
             'wall s': (r.ms / 1000).toFixed(1),
             'peak RSS MB': Math.round(r.rssKb / 1024),
             findings: `${report.summary.errors}E ${report.summary.warnings}W ${report.summary.notices}N`,
@@ -190,6 +191,49 @@ if (branches.length > 0) {
       ? { pgReport: (b, mode) => wasmReport(b, `${mode}-postgres`) }
       : {}),
   });
+}
+
+// Smoke crawl: MPC_BENCH_SMOKE=<plugin dir>[:4.5] checks the plugin warm, with and without the
+// smoke phase (--no-smoke is the baseline), alternating, MPC_BENCH_ROUNDS/2 (at least 2) times each.
+const smokeBench = (process.env.MPC_BENCH_SMOKE ?? '').split(':').filter(Boolean);
+if (smokeBench.length > 0) {
+  const [dir, b = '4.5'] = smokeBench;
+  const rounds = Math.max(2, Math.floor(ROUNDS / 2));
+  const smokeRows = [];
+  const out = path.join(tmp, 'smoke.json');
+  // One unmeasured run first: the site snapshot and the runtime are warm for both.
+  timeCheck([dir, '--moodle', b, '--offline', '--no-phpunit', '--no-smoke'], out);
+  for (let i = 0; i < rounds; i++) {
+    for (const smoke of [false, true]) {
+      const args = [
+        dir,
+        '--moodle',
+        b,
+        '--offline',
+        '--no-phpunit',
+        ...(smoke ? [] : ['--no-smoke']),
+      ];
+      const { report, phase, ...r } = timeCheck(args, out);
+      smokeRows.push({
+        plugin: report.plugin.component,
+        moodle: report.moodle.release.replace(/ \(Build.*/, ''),
+        smoke: smoke ? 'on' : 'off (baseline)',
+        pages: smoke ? (report.smoke ?? []).length : '',
+        'smoke s': smoke ? (phase('smoke') / 1000).toFixed(1) : '',
+        'slowest page ms': smoke ? Math.max(...(report.smoke ?? []).map((p) => p.ms)) : '',
+        'wall s': (r.ms / 1000).toFixed(1),
+        'peak RSS MB': Math.round(r.rssKb / 1024),
+        findings: `${report.summary.errors}E ${report.summary.warnings}W ${report.summary.notices}N`,
+      });
+    }
+  }
+  console.log(
+    `\nSmoke crawl (warm site), ${path.basename(dir)} on Moodle ${b}: with and without the phase`,
+  );
+  console.table(smokeRows);
+  const wall = (on) =>
+    median(smokeRows.filter((r) => (r.smoke === 'on') === on).map((r) => Number(r['wall s'])));
+  console.log(`median wall with smoke / without: ${(wall(true) / wall(false)).toFixed(2)}`);
 }
 
 // The database bridge's cost per query (always: it needs no Moodle tree).

@@ -86,6 +86,7 @@ describe.skipIf(branch === undefined)(`serve on Moodle ${LABEL[branch ?? ''] ?? 
             '--moodle',
             LABEL[branch!]!,
             '--offline',
+            '--upgrade-on-change',
             '--blueprint',
             blueprint,
           ],
@@ -139,6 +140,19 @@ describe.skipIf(branch === undefined)(`serve on Moodle ${LABEL[branch ?? ''] ?? 
         ),
       );
       expect((await tab(viewUrl)).text).toContain('edited while serving');
+
+      // --upgrade-on-change: a new version.php runs Moodle's upgrade before the next page.
+      const versionPhp = path.join(dir, 'version.php');
+      writeFileSync(
+        versionPhp,
+        readFileSync(versionPhp, 'utf8').replace(
+          /\$plugin->version = (\d+);/,
+          (_m, v: string) => `$plugin->version = ${Number(v) + 1};`,
+        ),
+      );
+      expect((await tab(viewUrl)).status).toBe(200);
+      expect(child.err).toContain('serve: version.php changed; running admin/cli/upgrade.php');
+      expect(child.err).toMatch(/serve: upgraded in [\d.]+ s/);
 
       // Concurrent requests are queued on the one PHP, none fails.
       const many = await Promise.all([1, 2, 3, 4].map(() => tab(viewUrl)));
