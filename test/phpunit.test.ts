@@ -56,17 +56,11 @@ describe.skipIf(ready.length === 0)('the plugin’s PHPUnit suite on a real Mood
       { timeout: 30 * 60_000 },
       async () => {
         const { report, found, junit } = await check('phpunit-suite', branch, 10 * 60_000);
-        // Moodle 5.x formats a date with ext-intl while creating a course, which php-wasm lacks:
-        // that test is skipped by environment there, never passed (4.5 runs it).
-        const intl = branch !== '405';
+        // Moodle 5.x formats a date with ext-intl while creating a course: with php-wasm's intl
+        // loaded (runtime-package.ts) the generator test runs and passes on every branch.
         expect(found).toEqual([
           'phpunit/error classes/calculator.php:20 local_mpcunit\\calculator_test::test_divide_by_zero: core\\exception\\coding_exception: Coding error detected, it must be fixed by a programmer: Division by zero',
           'phpunit/failure tests/calculator_test.php:19 local_mpcunit\\calculator_test::test_add_is_wrong: two and three',
-          ...(intl
-            ? [
-                'phpunit/skipped-by-environment tests/generator_test.php:13 local_mpcunit\\generator_test::test_course_and_user: needs the intl extension (php-wasm has none): Error: Class "IntlTimeZone" not found',
-              ]
-            : []),
         ]);
         expect(report.findings.find((f) => f.ruleId === 'phpunit/failure')?.message).toContain(
           'Failed asserting that 5 is identical to 6.',
@@ -76,15 +70,15 @@ describe.skipIf(ready.length === 0)('the plugin’s PHPUnit suite on a real Mood
           tests: 8,
           failures: 1,
           errors: 1,
-          skipped: intl ? 2 : 1,
-          skippedByEnvironment: intl ? 1 : 0,
+          skipped: 1,
+          skippedByEnvironment: 0,
           incomplete: 0,
           timeouts: 0,
           crashed: 0,
           notRun: [],
         });
         // Generators + resetAfterTest (2 tests), the fixture file, the subplugin: all passed.
-        expect(report.phpunit?.assertions).toBe(intl ? 6 : 8);
+        expect(report.phpunit?.assertions).toBe(8);
         expect(report.phpunit?.version).toMatch(branch === '405' ? /^9\.6\./ : /^11\.5\./);
         expect(report.phases.find((p) => p.name === 'phpunit')?.status).toBe('failed');
         expect(junit).toContain('tests="8"');

@@ -663,9 +663,12 @@ export class Site {
     // environment.xml has a section per Moodle version; only this version's is used.
     const all = report.adjustments ?? [];
     const name = branchInfo(Number(this.options.tree.branch))?.name;
-    const mine = all.filter((a) => a.moodle === undefined || a.moodle === name);
+    // Only this version's (none for 4.1, whose section requires neither extension); all of them
+    // only for a branch we cannot name.
+    const mine =
+      name === undefined ? all : all.filter((a) => a.moodle === undefined || a.moodle === name);
     const seen = new Set<string>();
-    for (const a of mine.length > 0 ? mine : all) {
+    for (const a of mine) {
       if (seen.has(`${a.rule}|${a.detail}`)) continue;
       seen.add(`${a.rule}|${a.detail}`);
       this.adjustments.push(a);
