@@ -170,7 +170,8 @@ async function withIntl(
   pkg: RuntimePackage,
   options: RuntimePackageOptions,
 ): Promise<RuntimePackage> {
-  if (options.intl === false) return pkg;
+  // MPC_PHP_INTL=0: PHP without intl (to measure what it costs; Moodle then fails on dates).
+  if (options.intl === false || process.env.MPC_PHP_INTL === '0') return pkg;
   const soPath = join(pkg.dir, pkg.build, 'extensions', 'intl', 'intl.so');
   if (!existsSync(soPath)) return pkg;
   const key = `${options.cacheDir ?? ''}|${options.registryUrl ?? ''}`;
