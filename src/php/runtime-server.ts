@@ -123,6 +123,18 @@ export class PhpServer {
     return run;
   }
 
+  /**
+   * Ends the worker after the requests already queued; the next request starts a fresh one. Call
+   * it after another PHP run changed the site's files: a worker's filesystem remembers the files
+   * it has seen, so one deleted by another process (a cache purged by upgrade.php) would still
+   * look present to it.
+   */
+  recycle(): Promise<void> {
+    const run = this.chain.then(() => this.stop());
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.chain;

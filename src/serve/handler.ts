@@ -172,6 +172,8 @@ export class Handler {
     this.upgrading = (async () => {
       this.o.log('serve: version.php changed; running admin/cli/upgrade.php');
       const r = await this.session.site.upgrade();
+      // The warm PHP would still see the cache files the upgrade purged.
+      await this.server.recycle();
       this.o.log(
         r.exitCode === 0
           ? `serve: upgraded in ${(r.durationMs / 1000).toFixed(1)} s`

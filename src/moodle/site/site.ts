@@ -199,6 +199,8 @@ export interface SiteServer {
     timeoutMs?: number,
     pathAliases?: { urlPrefix: string; fsPath: string }[],
   ): Promise<PhpHttpResponse>;
+  /** A fresh PHP for the next request: call it after another PHP run (an upgrade) changed the site. */
+  recycle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -519,6 +521,7 @@ export class Site {
           },
           { timeoutMs, ...(db ? { db } : {}) },
         ),
+      recycle: () => server.recycle(),
       close: () => server.close(),
     };
   }
