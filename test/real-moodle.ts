@@ -24,6 +24,16 @@ export function registeredBranches(among: readonly string[] = Object.keys(LABEL)
   return among.filter((b) => have.has(b)).sort();
 }
 
+/**
+ * The branches a per-branch test runs on: the oldest registered, 4.5 and the newest (the two ends
+ * and the LTS most sites run); every registered branch with MPC_TEST_FULL=1 (the long suite).
+ */
+export function testedBranches(): string[] {
+  const all = registeredBranches();
+  if (process.env.MPC_TEST_FULL === '1') return all;
+  return all.filter((b, i) => i === 0 || i === all.length - 1 || b === '405');
+}
+
 /** Branches whose registered tree has the 5.1+ `public/` layout, oldest first. */
 export function registeredPublicBranches(): string[] {
   const have = new Set(entries.filter((m) => m.layout === 'public').map((m) => m.branch));
