@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { debuggingAsLog, errorPage, judgePage, type PlannedPage } from './smoke-output.js';
+import {
+  debuggingAsLog,
+  errorPage,
+  judgePage,
+  setupFinding,
+  type PlannedPage,
+} from './smoke-output.js';
 
 const classic = { moodleRoot: '/www/moodle', pluginPath: 'mod/x', pluginWebPath: 'mod/x' };
 const publicLayout = {
@@ -174,5 +180,33 @@ describe('judgePage', () => {
     expect(
       brief(judgePage(view, { status: 200, text: '<p>fine</p>', errors: '' }, classic, has)),
     ).toEqual([]);
+  });
+});
+
+describe('setupFinding', () => {
+  it('is at the plugin’s frame; what the crawl cannot load is the environment’s', () => {
+    const failed = setupFinding(
+      {
+        what: 'create a mod_x activity',
+        message: 'Invalid course',
+        file: '/www/moodle/lib/dml/moodle_database.php',
+        line: 10,
+        trace: [{ file: '/www/moodle/mod/x/lib.php', line: 33 }],
+      },
+      classic,
+    );
+    expect([failed.ruleId, failed.file, failed.line]).toEqual([
+      'smoke/setup-failed',
+      'lib.php',
+      33,
+    ]);
+    const helper = setupFinding(
+      {
+        what: 'create a qtype_x question with its test helper',
+        message: 'Class "PHPUnit\\Framework\\TestCase" not found',
+      },
+      classic,
+    );
+    expect([helper.ruleId, helper.severity]).toEqual(['smoke/environment', 'notice']);
   });
 });
