@@ -148,15 +148,22 @@ export class PhpServer {
     if (w) await w.terminate();
   }
 
-  private spawn(): Worker {
+  /** Output bounds and counters for one request (a web response: the head of its body). */
+  private newOutput(): RunOutput {
     const { limits } = this.options;
-    const output = new RunOutput({
+    return new RunOutput({
       maxOutputBytes: limits.maxOutputBytes,
       diskQuotaBytes: limits.diskQuotaBytes,
       mode: 'request',
       onStdout: undefined,
       onStderr: undefined,
     });
+  }
+
+  private spawn(): Worker {
+    const { limits } = this.options;
+    // The worker sets up its disk quota on these; each request brings its own.
+    const output = this.newOutput();
     this.workerStarted = performance.now();
     const worker = new Worker(this.options.workerUrl, {
       workerData: {
@@ -198,14 +205,7 @@ export class PhpServer {
     const fresh = this.worker === undefined;
     const worker = (this.worker ??= this.spawn());
     this.served++;
-    const { limits } = this.options;
-    const output = new RunOutput({
-      maxOutputBytes: limits.maxOutputBytes,
-      diskQuotaBytes: limits.diskQuotaBytes,
-      mode: 'request',
-      onStdout: undefined,
-      onStderr: undefined,
-    });
+    const output = this.newOutput();
     const id = this.nextId++;
     const argv = ['php', request.url];
     return new Promise<PhpHttpResponse>((resolve, reject) => {

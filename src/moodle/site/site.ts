@@ -244,6 +244,14 @@ export const INSTALL_ARGS: readonly string[] = [
  */
 const NO_OPCACHE = { 'opcache.enable': '0', 'opcache.enable_cli': '0' } as const;
 
+/** php.ini of a web request (Moodle sets display_errors itself from $CFG->debugdisplay). */
+const WEB_INI = {
+  max_input_vars: '5000',
+  display_errors: '0',
+  log_errors: '0',
+  ...NO_OPCACHE,
+} as const;
+
 /** PHP single-quoted literal. */
 const phpString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -337,15 +345,20 @@ export class Site {
    */
   private async withDb<T>(run: (db: MessagePort | undefined) => Promise<T>): Promise<T> {
     if (this.db !== 'postgres') return run(undefined);
-    const db = await this.database();
-    if (db.failed !== undefined)
-      throw new Error(`The site’s PostgreSQL cannot be used: ${db.failed}`);
-    const session = db.session();
+    const session = await this.dbSession();
     try {
       return await run(session.port);
     } finally {
       await session.end();
     }
+  }
+
+  /** A session of the site's PostgreSQL for one PHP run; a database that failed says why. */
+  private async dbSession(): Promise<{ port: MessagePort; end: () => Promise<void> }> {
+    const db = await this.database();
+    if (db.failed !== undefined)
+      throw new Error(`The site’s PostgreSQL cannot be used: ${db.failed}`);
+    return db.session();
   }
 
   /** The database, for the report (starts PostgreSQL if it does not run yet). */
@@ -454,7 +467,6 @@ export class Site {
     request: PhpHttpRequest,
     timeoutMs = this.options.timeoutMs,
     pathAliases: { urlPrefix: string; fsPath: string }[] = [],
-    extraIni: Record<string, string> = {},
   ): Promise<PhpHttpResponse> {
     const runtime = await createPhpRuntime({
       phpVersion: this.options.phpVersion,
@@ -468,13 +480,7 @@ export class Site {
         pathAliases,
         timeoutMs,
         memoryLimit: '1G',
-        ini: {
-          max_input_vars: '5000',
-          display_errors: '0',
-          log_errors: '0',
-          ...NO_OPCACHE,
-          ...extraIni,
-        },
+        ini: WEB_INI,
         ...(db ? { db } : {}),
       }),
     );
@@ -490,26 +496,8 @@ export class Site {
       mounts: this.mounts(),
       ...this.options.limits,
     });
-    const server = runtime.server({
-      memoryLimit: '1G',
-      ini: {
-        max_input_vars: '5000',
-        display_errors: '0',
-        log_errors: '0',
-        ...NO_OPCACHE,
-        ...extraIni,
-      },
-    });
-    const db =
-      this.db === 'postgres'
-        ? async () => {
-            const database = await this.database();
-            if (database.failed !== undefined)
-              throw new Error(`The site’s PostgreSQL cannot be used: ${database.failed}`);
-            const session = database.session();
-            return { port: session.port, end: () => session.end() };
-          }
-        : undefined;
+    const server = runtime.server({ memoryLimit: '1G', ini: { ...WEB_INI, ...extraIni } });
+    const db = this.db === 'postgres' ? () => this.dbSession() : undefined;
     return {
       request: (request, timeoutMs = this.options.timeoutMs, pathAliases = []) =>
         server.request(
