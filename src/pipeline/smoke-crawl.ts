@@ -61,7 +61,14 @@ export interface SmokeResult {
 
 interface SetupReply {
   pages: PlannedPage[];
-  notes: { what: string; message: string; file?: string; line?: number; skip?: boolean }[];
+  notes: {
+    what: string;
+    message: string;
+    file?: string;
+    line?: number;
+    trace?: { file: string; line: number }[];
+    skip?: boolean;
+  }[];
 }
 
 /** The pages a user reaches for the plugin, after preparing what they need in the site. */
@@ -103,8 +110,9 @@ async function prepare(
     plugin.has,
     SMOKE_RULES,
   ).map((f) => ({ ...f, message: `while preparing the crawl: ${f.message}` }));
-  const line = r.text.split('\n').find((l) => l.startsWith(MARK));
-  if (!line)
+  // The last marker line: the plugin's code runs during the setup and could print one first.
+  const reply = parseReply(r.text.split('\n').findLast((l) => l.startsWith(MARK)));
+  if (!reply)
     return {
       findings: [
         ...said,
@@ -114,9 +122,55 @@ async function prepare(
         ),
       ],
     };
-  const reply = JSON.parse(line.slice(MARK.length)) as SetupReply;
   const notes = reply.notes.filter((n) => !n.skip).map((n) => setupFinding(n, plugin.output));
   return { reply, findings: [...said, ...notes] };
+}
+
+const USERS: readonly SmokeUser[] = ['admin', 'student', 'guest'];
+
+/** The setup's answer, read as data: pages on the site only, for the three users, notes as text. */
+export function parseReply(line: string | undefined): SetupReply | undefined {
+  if (line === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line.slice(MARK.length));
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { pages, notes } = raw as { pages?: unknown; notes?: unknown };
+  if (!Array.isArray(pages) || !Array.isArray(notes)) return undefined;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return {
+    pages: pages.flatMap((p: Record<string, unknown>) => {
+      const url = str(p.url);
+      const as = USERS.find((u) => u === p.as);
+      if (!url?.startsWith('/') || url.startsWith('//') || as === undefined) return [];
+      return [{ url, as, why: str(p.why) ?? '', ...(p.guessed === true ? { guessed: true } : {}) }];
+    }),
+    notes: notes.flatMap((n: Record<string, unknown>) => {
+      const what = str(n.what);
+      const message = str(n.message);
+      if (what === undefined || message === undefined) return [];
+      return [
+        {
+          what,
+          message,
+          ...(str(n.file) !== undefined ? { file: str(n.file)! } : {}),
+          ...(typeof n.line === 'number' ? { line: n.line } : {}),
+          ...(Array.isArray(n.trace)
+            ? {
+                trace: (n.trace as Record<string, unknown>[]).map((f) => ({
+                  file: str(f.file) ?? '',
+                  line: typeof f.line === 'number' ? f.line : 0,
+                })),
+              }
+            : {}),
+          ...(n.skip === true ? { skip: true } : {}),
+        },
+      ];
+    }),
+  };
 }
 
 export interface CrawlOptions {

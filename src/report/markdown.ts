@@ -34,8 +34,10 @@ export function smokeLine(pages: CheckReport['smoke']): string | undefined {
     .filter(([, n]) => n > 0)
     .map(([u, n]) => `${n} as ${u}`);
   const bad = pages.filter((p) => p.findings.length > 0).length;
-  const notJudged = pages.filter((p) => p.note !== undefined).length;
-  return `Smoke: ${pages.length} page${pages.length === 1 ? '' : 's'} opened (${as.join(', ')}), ${bad} with findings${notJudged ? `, ${notJudged} not judged` : ''}`;
+  const notOpened = pages.filter((p) => p.note?.startsWith('not opened')).length;
+  const notJudged = pages.filter((p) => p.note !== undefined).length - notOpened;
+  const opened = pages.length - notOpened;
+  return `Smoke: ${opened} page${opened === 1 ? '' : 's'} opened (${as.join(', ')}), ${bad} with findings${notJudged ? `, ${notJudged} not judged` : ''}${notOpened ? `, ${notOpened} not opened` : ''}`;
 }
 
 export interface ReportRun {

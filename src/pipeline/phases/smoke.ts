@@ -82,10 +82,12 @@ export const smoke: Phase = {
       .map((u) => `${by(u)} as ${u}`)
       .join(', ');
     const withFindings = result.pages.filter((p) => p.findings.length > 0).length;
-    if (result.pages.length === 0) phase.status = 'skipped';
+    // Pages a failed login or two stopped pages kept the crawl from opening are not checked.
+    const notOpened = result.pages.filter((p) => p.note?.startsWith('not opened')).length;
+    if (result.pages.length === notOpened && phase.status !== 'failed') phase.status = 'skipped';
     phase.detail =
       result.pages.length === 0
         ? `no page to open for a ${plugin.type ?? 'plugin'} plugin without settings or pages (not checked); disable with ${input('no-smoke')}`
-        : `${result.pages.length} page(s) (${users}) in ${(result.totalMs / 1000).toFixed(1)} s, setup ${(result.setupMs / 1000).toFixed(1)} s; ${withFindings} with findings`;
+        : `${result.pages.length} page(s) (${users}) in ${(result.totalMs / 1000).toFixed(1)} s, setup ${(result.setupMs / 1000).toFixed(1)} s; ${withFindings} with findings${notOpened ? `; ${notOpened} not opened` : ''}`;
   },
 };
