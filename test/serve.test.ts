@@ -3,7 +3,15 @@
 // next request, a real browser (Debian's chromium, when installed) rendering the plugin's page
 // with a screenshot kept for the test output, and Ctrl-C ending it with the site thrown away.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,6 +76,10 @@ describe.skipIf(branch === undefined)(`serve on Moodle ${LABEL[branch ?? ''] ?? 
       // A copy, so the test can edit it; the checkout itself is never written.
       const dir = path.join(tempDir('serve'), 'mod_example');
       cpSync(fixture('mod_example'), dir, { recursive: true });
+      // A link out of the plugin is never followed for a static file.
+      const outside = path.join(tempDir('serve-outside'), 'secret.txt');
+      writeFileSync(outside, 'mpc-secret-outside-the-plugin');
+      symlinkSync(outside, path.join(dir, 'pix', 'secret.txt'));
       const blueprint = JSON.stringify({
         landingPage: '/course/view.php?name=serve',
         steps: [
@@ -124,6 +136,9 @@ describe.skipIf(branch === undefined)(`serve on Moodle ${LABEL[branch ?? ''] ?? 
       const icon = await fetch(`${base}/mod/example/pix/icon.svg`);
       expect(icon.status).toBe(200);
       expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await (await fetch(`${base}/mod/example/pix/secret.txt`)).text()).not.toContain(
+        'mpc-secret-outside-the-plugin',
+      );
       // PHP files run (config.php prints nothing), their source is never sent.
       for (const file of ['config.php', 'mod/example/view.php', 'mod/example/version.php'])
         expect(await (await fetch(`${base}/${file}`, { redirect: 'manual' })).text()).not.toMatch(

@@ -103,6 +103,12 @@ describe('moodle-plugin-check check', () => {
       /Allowed choices are text, json, github, sarif/,
     ],
     [['check', '--bogus'], /unknown option '--bogus'/],
+    // serve finds bad input before any Moodle work.
+    [['serve', fixture('mod_example'), '--port', 'abc'], /--port abc is not a port number/],
+    [['serve', fixture('mod_example'), '--port', '70000'], /--port 70000 is not a port number/],
+    [['serve', fixture('mod_example'), '--timeout', 'soon'], /--timeout soon is not a number/],
+    [['serve', fixture('mod_example/db')], /no version\.php/],
+    [['serve', '/nonexistent-mpc-folder'], /no such directory/],
     [
       ['check', fixture('mod_example'), '--timeout', 'soon'],
       /--timeout soon is not a number of seconds from 1 to 2147483 seconds \(about 24 days\)/,

@@ -73,7 +73,7 @@ async function runPhases(options: CheckOptions, spell: InputSpelling): Promise<C
 }
 
 /** The plugin folder, absolute; a folder that is not a readable plugin is bad input. */
-function pluginRoot(dir: string): string {
+export function pluginRoot(dir: string): string {
   const root = path.resolve(dir);
   const hint = 'Pass the folder that holds the plugin’s version.php.';
   if (!existsSync(root)) throw new UserError(`${dir}: no such directory.`, hint);

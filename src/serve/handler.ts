@@ -5,6 +5,7 @@ import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { prepareLogin } from '../blueprint/moodle-site.js';
+import { realInside } from '../core/host-paths.js';
 import { failureSummary } from '../moodle/site/outcome.js';
 import type { SiteServer } from '../moodle/site/site.js';
 import type { SiteSession } from '../pipeline/moodle.js';
@@ -145,10 +146,17 @@ export class Handler {
     const { tree } = this.session.site.options;
     const web = tree.layout === 'public' ? path.join(tree.root, 'public') : tree.root;
     const plugin = this.o.plugin;
-    const host =
+    const [root, inside] =
       plugin && (rel === plugin.installPath || rel.startsWith(`${plugin.installPath}/`))
-        ? path.join(plugin.dir, rel.slice(plugin.installPath.length))
-        : path.join(web, rel);
+        ? [plugin.dir, rel.slice(plugin.installPath.length + 1)]
+        : [web, rel];
+    // A symbolic link is followed only while it stays inside the tree (or the plugin).
+    let host: string;
+    try {
+      host = realInside(root, inside);
+    } catch {
+      return undefined;
+    }
     const stat = statSync(host, { throwIfNoEntry: false });
     return stat?.isFile() ? { path: host, type, size: stat.size } : undefined;
   }

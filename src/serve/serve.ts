@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { resourceDeadlineMs } from '../blueprint/resources.js';
 import { describeFailure, runBlueprint } from '../blueprint/executor.js';
 import { MoodleBlueprintSite } from '../blueprint/moodle-site.js';
@@ -23,6 +22,7 @@ import {
   openSite,
   provisionSite,
 } from '../pipeline/moodle.js';
+import { pluginRoot } from '../pipeline/pipeline.js';
 import { Plugin } from '../plugin/plugin.js';
 
 export interface ServeOptions {
@@ -54,7 +54,8 @@ export interface RunningSite {
 }
 
 export async function startServe(options: ServeOptions): Promise<RunningSite> {
-  const plugin = options.pluginDir ? Plugin.load(path.resolve(options.pluginDir)) : undefined;
+  // The same checks as `check`: a folder, with a readable version.php.
+  const plugin = options.pluginDir ? Plugin.load(pluginRoot(options.pluginDir)) : undefined;
   const installPath = plugin?.installPath;
   if (plugin && !installPath)
     throw new UserError(
