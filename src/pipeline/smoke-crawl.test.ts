@@ -33,4 +33,13 @@ describe('parseReply (the setup’s answer, which runs beside the plugin’s cod
     expect(parseReply(mark({ pages: 'x', notes: [] }))).toBeUndefined();
     expect(parseReply(mark(null))).toBeUndefined();
   });
+
+  it('keeps at most 40 pages', () => {
+    const pages = Array.from({ length: 500 }, (_, i) => ({
+      url: `/p${i}.php`,
+      as: 'admin',
+      why: '',
+    }));
+    expect(parseReply(mark({ pages, notes: [] }))?.pages).toHaveLength(40);
+  });
 });

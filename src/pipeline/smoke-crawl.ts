@@ -127,6 +127,8 @@ async function prepare(
 }
 
 const USERS: readonly SmokeUser[] = ['admin', 'student', 'guest'];
+/** More than setup.php ever names (8 admin pages and a few per type): a forged list stops here. */
+const MAX_PAGES = 40;
 
 /** The setup's answer, read as data: pages on the site only, for the three users, notes as text. */
 export function parseReply(line: string | undefined): SetupReply | undefined {
@@ -142,13 +144,18 @@ export function parseReply(line: string | undefined): SetupReply | undefined {
   if (!Array.isArray(pages) || !Array.isArray(notes)) return undefined;
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   return {
-    pages: pages.flatMap((p: Record<string, unknown>) => {
-      const url = str(p.url);
-      const as = USERS.find((u) => u === p.as);
-      if (!url?.startsWith('/') || url.startsWith('//') || as === undefined) return [];
-      return [{ url, as, why: str(p.why) ?? '', ...(p.guessed === true ? { guessed: true } : {}) }];
-    }),
-    notes: notes.flatMap((n: Record<string, unknown>) => {
+    pages: pages
+      .slice(0, MAX_PAGES * 4)
+      .flatMap((p: Record<string, unknown>) => {
+        const url = str(p.url);
+        const as = USERS.find((u) => u === p.as);
+        if (!url?.startsWith('/') || url.startsWith('//') || as === undefined) return [];
+        return [
+          { url, as, why: str(p.why) ?? '', ...(p.guessed === true ? { guessed: true } : {}) },
+        ];
+      })
+      .slice(0, MAX_PAGES),
+    notes: notes.slice(0, MAX_PAGES).flatMap((n: Record<string, unknown>) => {
       const what = str(n.what);
       const message = str(n.message);
       if (what === undefined || message === undefined) return [];
