@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultArtifactClient } from '@actions/artifact';
 import { type RunContext, isForkPr } from './context.js';
-import { GitHubApi, GitHubApiError } from './github-api.js';
+import { githubClient, githubMessage, httpStatus } from './octokit.js';
 import { ARTIFACT_PREFIX, buildPayload, PAYLOAD_FILE } from './payload.js';
 import { upsertComment } from './sticky-comment.js';
 import type { FailOn, ReportRun } from '../report/markdown.js';
@@ -38,7 +38,7 @@ export async function publishComment(job: CommentJob): Promise<CommentResult> {
       `the pull request comes from the fork ${pr.headRepo}, whose token cannot comment`,
     );
   if (!job.token) return { mode: 'skipped', reason: 'no github-token' };
-  const api = new GitHubApi({
+  const gh = githubClient({
     baseUrl: job.ctx.apiUrl,
     token: job.token,
     log: (l) => {
@@ -47,7 +47,7 @@ export async function publishComment(job: CommentJob): Promise<CommentResult> {
   });
   try {
     const r = await upsertComment(
-      api,
+      gh,
       job.ctx.repository,
       pr.number,
       commentMarker(job.key),
@@ -56,8 +56,9 @@ export async function publishComment(job: CommentJob): Promise<CommentResult> {
     return { mode: 'posted', action: r.action, id: r.id };
   } catch (e) {
     // A read-only token (fork, Dependabot, restricted permissions) answers 403: not the plugin's fault.
-    if (e instanceof GitHubApiError && (e.status === 403 || e.status === 401))
-      return leaveArtifact(job, `the token cannot write comments (${e.message})`);
+    const status = httpStatus(e);
+    if (status === 403 || status === 401)
+      return leaveArtifact(job, `the token cannot write comments (${githubMessage(e)})`);
     throw e;
   }
 }

@@ -54,7 +54,7 @@ describe('action: same-repository pull request', () => {
     expect(gh.comments.get(7)).toHaveLength(1);
     const id = gh.comments.get(7)![0]!.id;
     expect(gh.comments.get(7)![0]!.body).toContain('<!-- moodle-plugin-check:comment');
-    expect(gh.requests.some((r) => r.method === 'POST' && r.auth === 'Bearer test-token')).toBe(
+    expect(gh.requests.some((r) => r.method === 'POST' && r.auth === 'token test-token')).toBe(
       true,
     );
 

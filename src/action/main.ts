@@ -33,6 +33,9 @@ import { commentKey, renderComment } from '../report/pr-comment.js';
 import { renderSummary } from '../report/summary.js';
 import { restoreToolCache, saveToolCache } from './cache.js';
 import { publishComment } from './comment.js';
+import { useRunnerToolCache, useToolCacheDownloads } from './tool-cache.js';
+import { setDownloadTransport } from '../core/http.js';
+import { describeGitHubError } from './octokit.js';
 import { hasCommit, readContext, refuseUnsafeTarget, type RunContext } from './context.js';
 import { ACTION_SPELLING, NO_MOODLE, OUTPUT, parseInputs, type ActionConfig } from './inputs.js';
 import { previewUrl } from './preview.js';
@@ -62,16 +65,26 @@ async function runAction(): Promise<void> {
   const config = parseInputs((name) => core.getInput(name), ctx.workspace);
   refuseUnsafeTarget(ctx, config.pluginDir);
 
-  const cacheState =
-    config.cache && !config.staticOnly
-      ? await restoreToolCache(config.moodles, config.php, config.db)
-      : undefined;
+  useToolCacheDownloads();
   let checked: Awaited<ReturnType<typeof checkAll>>;
   try {
-    checked = await checkAll(config, ctx);
+    const kept = config.staticOnly ? { kind: 'none' as const } : await useRunnerToolCache();
+    if (kept.kind === 'found')
+      log.info(`Cache: the runner's tool cache keeps ${kept.dir} (${kept.entries} entries).`);
+    // A self-hosted runner that kept the folder needs no cache service round trip.
+    const fromService =
+      config.cache && !config.staticOnly && !(kept.kind === 'found' && kept.entries > 0);
+    const cacheState = fromService
+      ? await restoreToolCache(config.moodles, config.php, config.db)
+      : undefined;
+    try {
+      checked = await checkAll(config, ctx);
+    } finally {
+      // Saved even when a run failed: whatever was downloaded or installed is still good.
+      if (cacheState) await saveToolCache(cacheState);
+    }
   } finally {
-    // Saved even when a run failed: whatever was downloaded or installed is still good.
-    if (cacheState) await saveToolCache(cacheState);
+    setDownloadTransport(undefined);
   }
   const { runs, failOn } = checked;
 
@@ -142,7 +155,7 @@ async function runAction(): Promise<void> {
       else if (result.mode === 'skipped') log.info(`No PR comment: ${result.reason}.`);
     } catch (e) {
       // The check itself is done; a comment GitHub would not take is worth a warning, not a red job.
-      log.warning(`Could not post the PR comment: ${(e as Error).message}`);
+      log.warning(`Could not post the PR comment: ${describeGitHubError(e)}`);
     }
   }
 

@@ -8,7 +8,7 @@ import { unzipBounded } from '../moodle/source/extract.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { commentMarker, renderComment } from '../report/pr-comment.js';
 import { readContext, type RunContext } from './context.js';
-import { GitHubApi } from './github-api.js';
+import { githubClient, type GitHubClient } from './octokit.js';
 import { parseHost, PUBLISH_INPUT } from './inputs.js';
 import {
   ARTIFACT_PREFIX,
@@ -20,7 +20,7 @@ import {
 } from './payload.js';
 import { previewUrl } from './preview.js';
 import { branchLabel } from '../moodle/source/tree.js';
-import { upsertComment } from './sticky-comment.js';
+import { repoParts, upsertComment } from './sticky-comment.js';
 
 interface TrustedRun {
   id: number;
@@ -99,35 +99,45 @@ async function publish(): Promise<void> {
     log.info('The triggering run was not for a pull request: nothing to publish.');
     return;
   }
-  const api = new GitHubApi({
+  const gh = githubClient({
     baseUrl: ctx.apiUrl,
     token,
     log: (l) => {
       log.info(l);
     },
   });
-  const list = await api.request<{ artifacts: Artifact[] }>(
-    'GET',
-    `/repos/${ctx.repository}/actions/runs/${run.id}/artifacts?per_page=100`,
-  );
+  const { data: list } = await gh.rest.actions.listWorkflowRunArtifacts({
+    ...repoParts(ctx.repository),
+    run_id: run.id,
+    per_page: 100,
+  });
   const ours = list.artifacts.filter((a) => a.name.startsWith(`${ARTIFACT_PREFIX}-`) && !a.expired);
   if (ours.length === 0) {
     log.info(`Run ${run.id} left no ${ARTIFACT_PREFIX}-* artifact: nothing to publish.`);
     return;
   }
   for (const artifact of ours) {
-    const payload = await download(api, ctx.repository, artifact);
-    await post(api, ctx, run, payload, host);
+    const payload = await download(gh, ctx.repository, artifact);
+    await post(gh, ctx, run, payload, host);
   }
 }
 
-async function download(api: GitHubApi, repository: string, a: Artifact): Promise<CommentPayload> {
+async function download(
+  gh: GitHubClient,
+  repository: string,
+  a: Artifact,
+): Promise<CommentPayload> {
   if (a.size_in_bytes > MAX_ARTIFACT_BYTES)
     throw new PayloadError(
       `Artifact ${a.name} is ${a.size_in_bytes} bytes; a comment payload is never that big.`,
     );
-  const res = await api.raw('GET', `/repos/${repository}/actions/artifacts/${a.id}/zip`);
-  const zip = new Uint8Array(await res.arrayBuffer());
+  // GitHub answers with a redirect to blob storage, which Octokit follows; the body is the zip.
+  const res = await gh.rest.actions.downloadArtifact({
+    ...repoParts(repository),
+    artifact_id: a.id,
+    archive_format: 'zip',
+  });
+  const zip = new Uint8Array(res.data as ArrayBuffer);
   if (zip.byteLength > MAX_ARTIFACT_BYTES)
     throw new PayloadError(`Artifact ${a.name} download is ${zip.byteLength} bytes; refusing it.`);
   let files: Record<string, Uint8Array>;
@@ -148,7 +158,7 @@ async function download(api: GitHubApi, repository: string, a: Artifact): Promis
 }
 
 async function post(
-  api: GitHubApi,
+  gh: GitHubClient,
   ctx: RunContext,
   run: TrustedRun,
   payload: CommentPayload,
@@ -159,11 +169,13 @@ async function post(
       `The artifact is for commit ${payload.headSha.slice(0, 12)}, but the run checked ${run.headSha.slice(0, 12)}.`,
     );
   // The PR number is the artifact's claim: only believe it if that PR really is this run's branch.
-  const pull = await api.request<{
-    state: string;
-    head: { sha: string; ref: string; repo: { full_name: string } | null };
-  }>('GET', `/repos/${ctx.repository}/pulls/${payload.prNumber}`);
-  if (pull.head.repo?.full_name !== run.headRepo || pull.head.ref !== run.headBranch)
+  const { data: pull } = await gh.rest.pulls.get({
+    ...repoParts(ctx.repository),
+    pull_number: payload.prNumber,
+  });
+  // A deleted fork's head repository is null, whatever the types say.
+  const headRepo = pull.head.repo as { full_name: string } | null;
+  if (headRepo?.full_name !== run.headRepo || pull.head.ref !== run.headBranch)
     throw new PayloadError(
       `The artifact names PR #${payload.prNumber}, which is not the pull request of ${run.headRepo}:${run.headBranch}.`,
     );
@@ -195,7 +207,7 @@ async function post(
     ...(preview.url ? { previewUrl: preview.url } : {}),
   });
   const r = await upsertComment(
-    api,
+    gh,
     ctx.repository,
     payload.prNumber,
     commentMarker(payload.key),

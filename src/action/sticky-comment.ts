@@ -1,56 +1,60 @@
-import { GitHubApiError, type GitHubApi } from './github-api.js';
-
-interface IssueComment {
-  id: number;
-  body?: string;
-}
+import { httpStatus, type GitHubClient } from './octokit.js';
 
 export type CommentOutcome = { action: 'created' | 'updated'; id: number; url?: string };
+
+const repoParts = (repository: string): { owner: string; repo: string } => {
+  const [owner = '', repo = ''] = repository.split('/');
+  return { owner, repo };
+};
+export { repoParts };
 
 /**
  * Finds our comment on the PR by its hidden marker and updates it, else creates it. One comment per
  * marker, ever: the oldest match wins, so a race that left two still converges on one being updated.
  */
 export async function upsertComment(
-  api: GitHubApi,
+  gh: GitHubClient,
   repository: string,
   prNumber: number,
   marker: string,
   body: string,
 ): Promise<CommentOutcome> {
-  const existing = await findComment(api, repository, prNumber, marker);
+  const where = repoParts(repository);
+  const existing = await findComment(gh, where, prNumber, marker);
   if (existing !== undefined) {
     try {
-      const c = await api.request<{ id: number; html_url?: string }>(
-        'PATCH',
-        `/repos/${repository}/issues/comments/${existing}`,
-        { body },
-      );
+      const { data: c } = await gh.rest.issues.updateComment({
+        ...where,
+        comment_id: existing,
+        body,
+      });
       return { action: 'updated', id: c.id, ...(c.html_url ? { url: c.html_url } : {}) };
     } catch (e) {
       // Deleted between listing and updating: create a fresh one.
-      if (!(e instanceof GitHubApiError && e.status === 404)) throw e;
+      if (httpStatus(e) !== 404) throw e;
     }
   }
-  const c = await api.request<{ id: number; html_url?: string }>(
-    'POST',
-    `/repos/${repository}/issues/${prNumber}/comments`,
-    { body },
-  );
+  const { data: c } = await gh.rest.issues.createComment({
+    ...where,
+    issue_number: prNumber,
+    body,
+  });
   return { action: 'created', id: c.id, ...(c.html_url ? { url: c.html_url } : {}) };
 }
 
 async function findComment(
-  api: GitHubApi,
-  repository: string,
+  gh: GitHubClient,
+  where: { owner: string; repo: string },
   prNumber: number,
   marker: string,
 ): Promise<number | undefined> {
   for (let page = 1; page <= 50; page++) {
-    const list = await api.request<IssueComment[]>(
-      'GET',
-      `/repos/${repository}/issues/${prNumber}/comments?per_page=100&page=${page}`,
-    );
+    const { data: list } = await gh.rest.issues.listComments({
+      ...where,
+      issue_number: prNumber,
+      per_page: 100,
+      page,
+    });
     const hit = list.find((c) => c.body?.includes(marker));
     if (hit) return hit.id;
     if (list.length < 100) return undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TOOL } from './version.js';
@@ -36,6 +36,20 @@ export interface HttpOptions {
   throughputWindowMs?: number;
   fetch?: typeof fetch;
   onRetry?: (info: { attempt: number; error: Error; delayMs: number }) => void;
+}
+
+/**
+ * Fetches `url` into `dest` (a file that does not exist yet), following redirects; rejects with
+ * an error carrying `httpStatusCode` for an HTTP error. The Action registers @actions/tool-cache's
+ * `downloadTool` (the runner's proxy settings, its retries of 5xx); the CLI uses fetch.
+ */
+export type DownloadTransport = (url: string, dest: string) => Promise<void>;
+
+let transport: DownloadTransport | undefined;
+
+/** Sends every later download without its own `fetch` option through `t` (undefined: fetch). */
+export function setDownloadTransport(t: DownloadTransport | undefined): void {
+  transport = t;
 }
 
 /** A download failed for good. `retryable` false: the server said no (404, 403...). */
@@ -198,6 +212,87 @@ async function attempt(
 }
 
 /**
+ * One attempt through a registered transport. It cannot be aborted, so the same bounds are kept by
+ * watching the file grow: no first byte within headersTimeoutMs, none for idleTimeoutMs, too slow
+ * over a window, or the deadline — the attempt fails and the transport is left to finish into a
+ * file nobody reads. The transport retried server errors itself: those are final here.
+ */
+async function transportAttempt(
+  t: DownloadTransport,
+  url: string,
+  tempFile: string,
+  options: Limits & HttpOptions,
+  deadlineAt: number,
+  deadlineMs: number,
+): Promise<Downloaded> {
+  const size = (): number => {
+    try {
+      return statSync(tempFile).size;
+    } catch {
+      return 0;
+    }
+  };
+  let stopTimer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    const started = Date.now();
+    let last = 0;
+    let lastChange = started;
+    let windowStart = started;
+    let windowBytes = 0;
+    stopTimer = setInterval(() => {
+      const now = Date.now();
+      const bytes = size();
+      if (bytes !== last) {
+        last = bytes;
+        lastChange = now;
+      }
+      const fail = (why: string, retryable: boolean): void => {
+        reject(new DownloadError(`${url}: ${why}`, url, retryable));
+      };
+      if (now >= deadlineAt)
+        fail(
+          `the download deadline of ${duration(deadlineMs)} passed (${bytes} bytes received)`,
+          false,
+        );
+      else if (bytes === 0 && now - started > options.headersTimeoutMs + options.idleTimeoutMs)
+        fail(`no data within ${options.headersTimeoutMs + options.idleTimeoutMs} ms`, true);
+      else if (bytes > 0 && now - lastChange > options.idleTimeoutMs)
+        fail(`no data for ${options.idleTimeoutMs} ms (${bytes} bytes received)`, true);
+      else if (options.minBytesPerSecond > 0 && now - windowStart >= options.throughputWindowMs) {
+        const perSecond = ((bytes - windowBytes) * 1000) / (now - windowStart);
+        if (bytes > 0 && perSecond < options.minBytesPerSecond)
+          fail(
+            `too slow: ${rate(perSecond)}, under the minimum of ${rate(options.minBytesPerSecond)} (${bytes} bytes received)`,
+            true,
+          );
+        windowStart = now;
+        windowBytes = bytes;
+      }
+    }, 250);
+  });
+  const fetched = t(url, tempFile);
+  fetched.catch(() => undefined); // settles after the guard won: nobody waits for it then
+  try {
+    await Promise.race([fetched, guard]);
+  } catch (e) {
+    if (e instanceof DownloadError) throw e;
+    const status = (e as { httpStatusCode?: unknown }).httpStatusCode;
+    if (typeof status === 'number')
+      throw new DownloadError(`HTTP ${status} for ${url}`, url, false, status);
+    throw new DownloadError(`${url}: ${describeError(e)}`, url, false);
+  } finally {
+    clearInterval(stopTimer);
+  }
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(tempFile) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
  * Downloads `url` to `dest` (via a temp file beside it, renamed when complete and the length
  * checked), retrying with exponential back-off on errors worth retrying, all within
  * `deadlineMs`.
@@ -222,7 +317,10 @@ export async function downloadFile(
   const temp = `${dest}.part-${process.pid}-${Date.now()}`;
   for (let n = 0; ; n++) {
     try {
-      const got = await attempt(url, temp, opts, deadlineAt, deadlineMs);
+      const got =
+        transport && !options.fetch
+          ? await transportAttempt(transport, url, temp, opts, deadlineAt, deadlineMs)
+          : await attempt(url, temp, opts, deadlineAt, deadlineMs);
       renameSync(temp, dest);
       return got;
     } catch (e) {
