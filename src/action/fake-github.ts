@@ -19,11 +19,26 @@ export interface Failure {
   times?: number;
 }
 
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  conclusion?: string;
+  title?: string;
+  summary?: string;
+  annotations: Record<string, unknown>[];
+  /** Annotations per request, in order: GitHub takes at most 50 each. */
+  batches: number[];
+}
+
 export interface FakeGitHub {
   url: string;
   comments: Map<number, FakeComment[]>;
   pulls: Map<number, { sha: string; ref: string; repo: string }>;
   artifacts: { id: number; name: string; zip: Uint8Array; runId: number }[];
+  checkRuns: FakeCheckRun[];
+  /** PR number → its files, as pulls/{n}/files lists them (filename, patch). */
+  pullFiles: Map<number, { filename: string; patch?: string }[]>;
   requests: { method: string; path: string; auth?: string }[];
   fail: (f: Failure) => void;
   close: () => Promise<void>;
@@ -33,6 +48,8 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
   const comments = new Map<number, FakeComment[]>();
   const pulls = new Map<number, { sha: string; ref: string; repo: string }>();
   const artifacts: FakeGitHub['artifacts'] = [];
+  const checkRuns: FakeCheckRun[] = [];
+  const pullFiles: FakeGitHub['pullFiles'] = new Map();
   const requests: FakeGitHub['requests'] = [];
   const failures: Failure[] = [];
   let nextId = 1000;
@@ -100,6 +117,58 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
       send(res, 200, c);
       return;
     }
+    if (/^\/repos\/[^/]+\/[^/]+\/check-runs$/.test(p) && method === 'POST') {
+      const b = body as {
+        name: string;
+        head_sha: string;
+        conclusion?: string;
+        output?: { title?: string; summary?: string; annotations?: Record<string, unknown>[] };
+      };
+      const list = b.output?.annotations ?? [];
+      if (list.length > 50) {
+        send(res, 422, { message: 'Only 50 annotations are allowed per request' });
+        return;
+      }
+      const run: FakeCheckRun = {
+        id: nextId++,
+        name: b.name,
+        head_sha: b.head_sha,
+        ...(b.conclusion ? { conclusion: b.conclusion } : {}),
+        ...(b.output?.title ? { title: b.output.title } : {}),
+        ...(b.output?.summary ? { summary: b.output.summary } : {}),
+        annotations: [...list],
+        batches: [list.length],
+      };
+      checkRuns.push(run);
+      send(res, 201, { id: run.id, name: run.name });
+      return;
+    }
+    m = /^\/repos\/[^/]+\/[^/]+\/check-runs\/(\d+)$/.exec(p);
+    if (m && method === 'PATCH') {
+      const run = checkRuns.find((c) => c.id === Number(m![1]));
+      const list =
+        (body as { output?: { annotations?: Record<string, unknown>[] } }).output?.annotations ??
+        [];
+      if (!run) {
+        send(res, 404, { message: 'Not Found' });
+        return;
+      }
+      if (list.length > 50) {
+        send(res, 422, { message: 'Only 50 annotations are allowed per request' });
+        return;
+      }
+      run.annotations.push(...list);
+      run.batches.push(list.length);
+      send(res, 200, { id: run.id });
+      return;
+    }
+    m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/.exec(p);
+    if (m && method === 'GET') {
+      const page = Number(url.searchParams.get('page') ?? '1');
+      const per = Number(url.searchParams.get('per_page') ?? '30');
+      send(res, 200, (pullFiles.get(Number(m[1])) ?? []).slice((page - 1) * per, page * per));
+      return;
+    }
     m = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(p);
     if (m && method === 'GET') {
       const pr = pulls.get(Number(m[1]));
@@ -156,6 +225,8 @@ export async function startFakeGitHub(): Promise<FakeGitHub> {
     comments,
     pulls,
     artifacts,
+    checkRuns,
+    pullFiles,
     requests,
     fail: (f) => failures.push(f),
     close: () =>

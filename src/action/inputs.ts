@@ -24,6 +24,7 @@ export const INPUT = {
   failOn: 'fail-on',
   upgradeFrom: 'upgrade-from',
   comment: 'comment',
+  checkRun: 'check-run',
   playgroundHost: 'playground-host',
   githubToken: 'github-token',
   cache: 'cache',
@@ -81,6 +82,8 @@ export interface ActionConfig {
   /** `smoke`: open the plugin's pages after install (default true). */
   smoke: boolean;
   comment: boolean;
+  /** `check-run`: one check run per Moodle version with every annotation (default true). */
+  checkRun: boolean;
   playgroundHost?: string;
   token: string;
   cache: boolean;
@@ -340,6 +343,7 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
     phpunitArgs: Object.freeze(phpunitArgs),
     smoke: parseBoolean(INPUT.smoke, get(INPUT.smoke), true),
     comment,
+    checkRun: parseBoolean(INPUT.checkRun, get(INPUT.checkRun), true),
     ...(playgroundHost ? { playgroundHost } : {}),
     token,
     cache: parseBoolean(INPUT.cache, get(INPUT.cache), true),

@@ -66,8 +66,9 @@ describe('action: same-repository pull request', () => {
     expect(second.exitCode).toBe(0);
     expect(gh.comments.get(7)).toHaveLength(1);
     expect(gh.comments.get(7)![0]!.id).toBe(id);
-    expect(gh.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
-    expect(gh.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    const onComments = gh.requests.filter((r) => r.path.includes('/comments'));
+    expect(onComments.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(onComments.filter((r) => r.method === 'POST')).toHaveLength(1);
     cleanup(first);
     cleanup(second);
   });
@@ -93,14 +94,78 @@ describe('action: same-repository pull request', () => {
     cleanup(r);
   });
 
-  it('annotates findings at the repository path and fails on errors', async () => {
+  it('puts every finding in a check run at the repository path, changed lines first', async () => {
+    gh.pullFiles.set(7, [
+      // The PR changed line 3 of version.php (a `+` line in the hunk starting at line 1).
+      {
+        filename: `${BAD}/version.php`,
+        patch: '@@ -1,3 +1,3 @@\n <?php\n \n+$plugin->version = 1;',
+      },
+    ]);
+    const r = await runAction(run, {
+      inputs: inputs({ 'plugin-path': BAD }),
+      event: pullRequestEvent(),
+      apiUrl: gh.url,
+      env: { GITHUB_RUN_ID: '99' },
+    });
+    expect(r.exitCode).toBe(1);
+    expect(gh.checkRuns).toHaveLength(1);
+    const check = gh.checkRuns[0]!;
+    expect(check.name).toBe('Moodle plugin check · static checks only');
+    expect(check.head_sha).toBe(HEAD_SHA);
+    expect(check.conclusion).toBe('failure');
+    expect(check.title).toMatch(/^❌ failed — \d+ errors?/);
+    expect(check.summary).toContain('### Findings');
+    const report = JSON.parse(readFileSync(r.outputs['result-json']!, 'utf8')) as {
+      findings: { file?: string; severity: string }[];
+    };
+    expect(check.annotations).toHaveLength(report.findings.filter((f) => f.file).length);
+    expect(check.annotations[0]).toMatchObject({
+      path: `${BAD}/version.php`,
+      annotation_level: 'failure',
+    });
+    const levels = check.annotations.map((a) => a.annotation_level as string);
+    expect(
+      levels.indexOf('warning') === -1 || levels.lastIndexOf('failure') < levels.indexOf('warning'),
+    ).toBe(true);
+    const errors = check.annotations.filter((a) => a.annotation_level === 'failure');
+    if (errors.some((a) => a.start_line === 3)) expect(errors[0]!.start_line).toBe(3);
+    // In the check run, not also as workflow commands.
+    expect(r.stdout).not.toMatch(/::error title=version/);
+    expect(r.stdout).toContain('Check run "Moodle plugin check · static checks only" created');
+    cleanup(r);
+  });
+
+  it('without checks: write, says so once and annotates with workflow commands', async () => {
+    gh.fail({
+      method: 'POST',
+      path: /\/check-runs$/,
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
     const r = await runAction(run, {
       inputs: inputs({ 'plugin-path': BAD }),
       event: pullRequestEvent(),
       apiUrl: gh.url,
     });
     expect(r.exitCode).toBe(1);
+    expect(gh.checkRuns).toHaveLength(0);
+    expect(r.stdout.match(/checks: write/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(
+      /::error title=version\/[a-z-]+,file=fixtures\/plugins\/version-bad-values\/version\.php,line=\d+/,
+    );
+    cleanup(r);
+  });
+
+  it('annotates findings at the repository path and fails on errors', async () => {
+    const r = await runAction(run, {
+      inputs: inputs({ 'plugin-path': BAD, 'check-run': 'false' }),
+      event: pullRequestEvent(),
+      apiUrl: gh.url,
+    });
+    expect(r.exitCode).toBe(1);
     expect(Number(r.outputs.errors)).toBeGreaterThan(0);
+    expect(gh.checkRuns).toHaveLength(0);
     expect(r.stdout).toMatch(
       /::error title=version\/[a-z-]+,file=fixtures\/plugins\/version-bad-values\/version\.php,line=\d+/,
     );
@@ -217,7 +282,9 @@ describe('action: GitHub API trouble', () => {
     const r = await runAction(run, { inputs: inputs(), event: pullRequestEvent(), apiUrl: gh.url });
     expect(r.exitCode).toBe(0);
     expect(gh.comments.get(7)).toHaveLength(1);
-    expect(gh.requests.filter((q) => q.method === 'POST')).toHaveLength(3);
+    expect(
+      gh.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/comments')),
+    ).toHaveLength(3);
     expect(r.stdout).toContain('retrying');
     cleanup(r);
   });

@@ -35,8 +35,15 @@ import { restoreToolCache, saveToolCache } from './cache.js';
 import { publishComment } from './comment.js';
 import { useRunnerToolCache, useToolCacheDownloads } from './tool-cache.js';
 import { setDownloadTransport } from '../core/http.js';
-import { describeGitHubError } from './octokit.js';
-import { hasCommit, readContext, refuseUnsafeTarget, type RunContext } from './context.js';
+import { describeGitHubError, githubClient } from './octokit.js';
+import { changedLines, publishCheckRuns } from './check-run.js';
+import {
+  hasCommit,
+  isForkPr,
+  readContext,
+  refuseUnsafeTarget,
+  type RunContext,
+} from './context.js';
 import { ACTION_SPELLING, NO_MOODLE, OUTPUT, parseInputs, type ActionConfig } from './inputs.js';
 import { previewUrl } from './preview.js';
 import { branchLabel } from '../moodle/source/tree.js';
@@ -94,7 +101,6 @@ async function runAction(): Promise<void> {
   const json = runs.length === 1 ? toJson(runs[0]!.report) : runs.map((r) => toJson(r.report));
   writeFileSync(resultFile, `${JSON.stringify(json, null, 2)}\n`);
 
-  annotate(runs, config.pluginPath);
   const t = totals(runs);
   core.setOutput(OUTPUT.resultJson, resultFile);
   // One JUnit file per Moodle version that ran the suite, named after it.
@@ -137,6 +143,9 @@ async function runAction(): Promise<void> {
   // Appended directly: core.summary caches the file path across runs in one process.
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   if (summaryFile) appendFileSync(summaryFile, `${renderSummary(runs, common)}\n`);
+
+  const inChecks = config.checkRun ? await checkRuns(config, ctx, runs, failOn, common) : false;
+  if (!inChecks) annotate(runs, config.pluginPath);
 
   if (config.comment) {
     const key = commentKey(config.pluginPath, config.staticOnly ? [NO_MOODLE] : config.moodles);
@@ -242,6 +251,70 @@ function defaultUpgradeFrom(config: Readonly<ActionConfig>, ctx: RunContext): st
     `upgrade-from: the PR's base commit ${base.slice(0, 12)} is not in the clone, so no upgrade path is checked; use actions/checkout with fetch-depth: 0 to get it.`,
   );
   return undefined;
+}
+
+/**
+ * The check runs, when the token may create them; false when the caller should annotate with
+ * workflow commands instead (said once, with why).
+ */
+async function checkRuns(
+  config: Readonly<ActionConfig>,
+  ctx: RunContext,
+  runs: ReportRun[],
+  failOn: FailOn,
+  common: { link?: SourceLink; previewUrl?: string },
+): Promise<boolean> {
+  const headSha = ctx.pr?.headSha ?? ctx.sha;
+  const fallback =
+    'annotations go out as workflow commands (GitHub shows at most 10 errors and 10 warnings of a step)';
+  if (!config.token || !headSha) {
+    log.info(`Check runs: no ${!config.token ? 'github-token' : 'commit'}; ${fallback}.`);
+    return false;
+  }
+  if (isForkPr(ctx)) {
+    log.info(
+      `Check runs: a fork's token cannot create them; ${fallback}, and the publish workflow creates the check runs from the artifact.`,
+    );
+    return false;
+  }
+  const gh = githubClient({
+    baseUrl: ctx.apiUrl,
+    token: config.token,
+    log: (l) => {
+      log.info(l);
+    },
+  });
+  try {
+    const changed = ctx.pr
+      ? await changedLines(gh, ctx.repository, ctx.pr.number).catch(() => undefined)
+      : undefined;
+    const runId = process.env.GITHUB_RUN_ID;
+    const result = await publishCheckRuns({
+      gh,
+      repository: ctx.repository,
+      headSha,
+      runs,
+      failOn,
+      pluginPath: config.pluginPath,
+      ...(changed ? { changed } : {}),
+      ...common,
+      ...(runId && /^\d+$/.test(runId)
+        ? { detailsUrl: `${ctx.serverUrl}/${ctx.repository}/actions/runs/${runId}` }
+        : {}),
+    });
+    if (result.mode === 'forbidden') {
+      log.notice(
+        `Check runs: ${result.reason}; give the job \`permissions: checks: write\` for one check per Moodle version with every annotation. Meanwhile ${fallback}.`,
+      );
+      return false;
+    }
+    for (const c of result.checks)
+      log.info(`Check run "${c.name}" created (id ${c.id}, ${c.annotations} annotations).`);
+    return true;
+  } catch (e) {
+    log.warning(`Check runs: could not create them (${describeGitHubError(e)}); ${fallback}.`);
+    return false;
+  }
 }
 
 function annotate(runs: readonly ReportRun[], pluginPath: string): void {

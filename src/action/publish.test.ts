@@ -86,6 +86,17 @@ describe('publish', () => {
     );
     // Re-rendered from the report, never the artifact's own body.
     expect(list[0]!.body).not.toContain('rendered by the PR job');
+    // And the check run the fork's read-only token could not create, on the PR's commit.
+    expect(gh.checkRuns).toHaveLength(1);
+    expect(gh.checkRuns[0]).toMatchObject({
+      name: 'Moodle plugin check · static checks only',
+      head_sha: HEAD_SHA,
+      conclusion: 'failure',
+    });
+    expect(gh.checkRuns[0]!.annotations.length).toBeGreaterThan(0);
+    expect(gh.checkRuns[0]!.annotations[0]!.path).toMatch(
+      /^fixtures\/plugins\/version-bad-values\//,
+    );
     const again = await publish();
     expect(again.exitCode).toBe(0);
     expect(gh.comments.get(7)).toHaveLength(1);

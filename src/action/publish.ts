@@ -8,7 +8,8 @@ import { unzipBounded } from '../moodle/source/extract.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { commentMarker, renderComment } from '../report/pr-comment.js';
 import { readContext, type RunContext } from './context.js';
-import { githubClient, type GitHubClient } from './octokit.js';
+import { describeGitHubError, githubClient, type GitHubClient } from './octokit.js';
+import { changedLines, publishCheckRuns } from './check-run.js';
 import { parseHost, PUBLISH_INPUT } from './inputs.js';
 import {
   ARTIFACT_PREFIX,
@@ -214,4 +215,29 @@ async function post(
     body,
   );
   log.info(`PR #${payload.prNumber}: comment ${r.action} (id ${r.id}).`);
+
+  // The fork's job could not create its check runs; this token can (with `checks: write`).
+  const changed = await changedLines(gh, ctx.repository, payload.prNumber).catch(() => undefined);
+  const checks = await publishCheckRuns({
+    gh,
+    repository: ctx.repository,
+    headSha: run.headSha,
+    runs: payload.runs,
+    failOn: payload.failOn,
+    pluginPath: payload.pluginPath,
+    ...(changed ? { changed } : {}),
+    link,
+    ...(preview.url ? { previewUrl: preview.url } : {}),
+    detailsUrl: `${ctx.serverUrl}/${ctx.repository}/actions/runs/${run.id}`,
+  }).catch((e: unknown) => ({ mode: 'failed' as const, reason: describeGitHubError(e) }));
+  if (checks.mode === 'created')
+    for (const c of checks.checks)
+      log.info(
+        `PR #${payload.prNumber}: check run "${c.name}" created (${c.annotations} annotations).`,
+      );
+  else if (checks.mode === 'forbidden')
+    log.notice(
+      `No check runs: ${checks.reason}; give the publish workflow \`permissions: checks: write\` to show every annotation.`,
+    );
+  else log.warning(`No check runs: ${checks.reason}.`);
 }
