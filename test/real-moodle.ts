@@ -42,7 +42,10 @@ export function registeredPublicBranches(): string[] {
     .sort();
 }
 
-/** A GitHub-style archive (one top folder) of a fixture plugin. */
+/**
+ * A GitHub-style archive (one top folder) of a fixture plugin (a name under fixtures/plugins, or
+ * a folder's absolute path). Dated 2026-01-01: the same bytes, and checksum, every run.
+ */
 export function pluginZip(name: string, top: string): Uint8Array {
   const files: Record<string, Uint8Array> = {};
   const walk = (dir: string, rel: string): void => {
@@ -52,6 +55,6 @@ export function pluginZip(name: string, top: string): Uint8Array {
       else files[`${top}/${rel}${e}`] = readFileSync(full);
     }
   };
-  walk(fixture(name), '');
-  return zipSync(files);
+  walk(path.isAbsolute(name) ? name : fixture(name), '');
+  return zipSync(files, { mtime: new Date('2026-01-01T00:00:00Z') });
 }

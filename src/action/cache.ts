@@ -12,9 +12,10 @@ import { cacheRoot } from '../moodle/source/cache-dir.js';
 /**
  * What is worth keeping; `downloads/` (the release archives) would only double the size.
  * `composer/` and `phpunit/` (PHPUnit's packages, ~36 MB for five branches, and the vendor/ built
- * from them) spare each job ~28 archive downloads from api.github.com.
+ * from them) spare each job ~28 archive downloads from api.github.com. `plugins/`: the
+ * dependencies from the Plugins directory and git extras.
  */
-const KEPT = ['moodle', 'php', 'sites', 'ast', 'composer', 'phpunit'];
+const KEPT = ['moodle', 'php', 'sites', 'ast', 'composer', 'phpunit', 'plugins'];
 
 export interface CacheState {
   key: string;

@@ -25,6 +25,7 @@ export const INPUT = {
   upgradeFrom: 'upgrade-from',
   comment: 'comment',
   checkRun: 'check-run',
+  extraPlugins: 'extra-plugins',
   playgroundHost: 'playground-host',
   githubToken: 'github-token',
   cache: 'cache',
@@ -82,6 +83,8 @@ export interface ActionConfig {
   /** `smoke`: open the plugin's pages after install (default true). */
   smoke: boolean;
   comment: boolean;
+  /** `extra-plugins`: one per line, folders and ZIPs (relative to the workspace) or git URLs. */
+  extraPlugins: readonly string[];
   /** `check-run`: one check run per Moodle version with every annotation (default true). */
   checkRun: boolean;
   playgroundHost?: string;
@@ -344,6 +347,13 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
     smoke: parseBoolean(INPUT.smoke, get(INPUT.smoke), true),
     comment,
     checkRun: parseBoolean(INPUT.checkRun, get(INPUT.checkRun), true),
+    extraPlugins: Object.freeze(
+      get(INPUT.extraPlugins)
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '' && !l.startsWith('#'))
+        .map((l) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(l) ? l : path.resolve(workspace, l))),
+    ),
     ...(playgroundHost ? { playgroundHost } : {}),
     token,
     cache: parseBoolean(INPUT.cache, get(INPUT.cache), true),
@@ -359,6 +369,8 @@ export const ACTION_SPELLING: InputSpelling = (name, value) => {
   switch (name) {
     case 'no-moodle':
       return '`moodle: none`';
+    case 'extra-plugin':
+      return value !== undefined ? `\`extra-plugins: ${value}\`` : 'the `extra-plugins` input';
     case 'offline':
       return 'the command line’s `--offline` (the Action reads Moodle from its cache)';
     default:

@@ -206,6 +206,7 @@ async function checkAll(
           disable: config.disable,
           phpunit: { mode: config.phpunit, args: config.phpunitArgs },
           smoke: config.smoke,
+          ...(config.extraPlugins.length ? { extraPlugins: config.extraPlugins } : {}),
           spelling: ACTION_SPELLING,
           progress,
         });

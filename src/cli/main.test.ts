@@ -146,6 +146,18 @@ describe('moodle-plugin-check check', () => {
       /preferredVersions\.php "5\.6" is not available here\.\n.*or set --php\./,
     ],
     [['check', fixture('mod_example'), '--moodle', '3.2', '--offline'], /Moodle/],
+    [
+      ['check', fixture('mod_example'), '--extra-plugin', '/nowhere/local_x'],
+      /--extra-plugin \/nowhere\/local_x: \/nowhere\/local_x does not exist\.\n.*plugin folder/,
+    ],
+    [
+      ['check', fixture('mod_example'), '--extra-plugin', fixture('mod_example') + '/lib.php'],
+      /is not a \.zip/,
+    ],
+    [
+      ['check', fixture('mod_example'), '--extra-plugin', 'ssh://git@example.org/x.git'],
+      /only https:\/\/, http:\/\/ and file:\/\/ git URLs/,
+    ],
   ])('exits 2 on bad input %j', async (argv, message) => {
     const r = await run(...argv);
     expect(r.code).toBe(2);

@@ -144,6 +144,12 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       '--no-smoke',
       'do not open the plugin’s pages after install (phase smoke: its settings, an instance, a block, the theme… as admin and student)',
     )
+    .option(
+      '--extra-plugin <dir|zip|git-url[@ref]>',
+      'install this plugin before the plugin under test (repeatable); $plugin->dependencies not given here come from the Moodle Plugins directory',
+      (value: string, list: string[]) => [...list, value],
+      [] as string[],
+    )
     .option('--junit <file>', 'write the PHPUnit results as JUnit XML to this file')
     .action(
       async (
@@ -152,6 +158,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
           phpunit?: boolean;
           phpunitArgs?: string;
           smoke: boolean;
+          extraPlugin: string[];
           junit?: string;
           format: Format;
           output?: string;
@@ -189,6 +196,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
             args: parsePhpunitArgs(opts.phpunitArgs),
           },
           smoke: opts.smoke,
+          ...(opts.extraPlugin.length ? { extraPlugins: opts.extraPlugin } : {}),
           progress,
         }).finally(() => {
           progress.stop();

@@ -10,6 +10,7 @@ export type InputName =
   | 'offline'
   | 'no-moodle'
   | 'upgrade-from'
+  | 'extra-plugin'
   | 'blueprint'
   | 'timeout'
   | 'phpunit'

@@ -5,6 +5,7 @@ import type { InputSpelling } from '../core/inputs.js';
 import type { PluginConfig } from '../config/plugin-config.js';
 import type { UpgradeSource } from '../moodle/source/upgrade-source.js';
 import type { Plugin } from '../plugin/plugin.js';
+import type { ResolvedPlugin } from '../moodle/source/plugin-dependencies.js';
 import type {
   BlueprintReport,
   MoodleSummary,
@@ -35,6 +36,10 @@ export interface CheckOptions {
   phpunit?: { mode: 'auto' | 'on' | 'off'; args?: readonly string[] };
   /** Phase smoke: open the plugin's pages after install (the CLI's and the Action's default); off here by default. */
   smoke?: boolean;
+  /** `--extra-plugin` (Action: `extra-plugins`): folders, ZIPs or git URLs installed before the plugin. */
+  extraPlugins?: readonly string[];
+  /** The Plugins directory's pluginfo.php (default: download.moodle.org's; MPC_PLUGINFO_URL). */
+  pluginsApiUrl?: string;
   /** Live progress (the CLI's terminal, the Action's log groups). */
   progress?: Progress;
   /** Notes for humans, when no `progress` is given (stderr in the CLI). */
@@ -57,6 +62,8 @@ export class CheckContext {
   blueprint: LoadedBlueprint | undefined;
   /** Set by provision. */
   moodle: MoodleSession | undefined;
+  /** Set by dependencies: the plugins installed before this one, on every site of the check. */
+  dependencies: ResolvedPlugin[] | undefined;
   /** The report's parts besides phases and findings. */
   readonly report: {
     moodle: MoodleSummary | null;

@@ -9,6 +9,7 @@ import type { RuleMeta } from '../core/rules.js';
 import { PHPUNIT_RULES } from '../phpunit/results.js';
 import { ENVIRONMENT_EVAL_RULES } from './phases/environment-eval.js';
 import { INSTALL_RULES } from './phases/install-output.js';
+import { DEPENDENCY_RULES } from '../moodle/source/plugin-dependencies.js';
 import { SCHEMA_RULES, UPGRADE_RULES } from './phases/upgrade-output.js';
 
 /** Every rule: the static families', the install/* rules of the Moodle phases, and the tool's own. */
@@ -21,6 +22,7 @@ export const ALL_RULES: readonly RuleMeta[] = [
   ...Object.values(BLUEPRINT_RULES),
   ...Object.values(PHPUNIT_RULES),
   ...Object.values(SMOKE_RULES),
+  ...Object.values(DEPENDENCY_RULES),
   CRASH_RULE,
 ];
 

@@ -23,6 +23,7 @@ import {
 import { BRANCHES } from '../plugin/branches.js';
 import { Plugin } from '../plugin/plugin.js';
 import type { PhaseResult, UpgradeComponent, UpgradeSummary } from '../report/model.js';
+import type { MoodleTree } from '../moodle/source/tree.js';
 
 export interface UpgradePhaseContext {
   /** The new version (the checkout under test). */
@@ -45,6 +46,8 @@ export interface UpgradePhaseContext {
    * the place for a blueprint that creates data for the upgrade to migrate (`--blueprint`).
    */
   beforeUpgrade?: (site: Site) => Promise<void>;
+  /** Runs on the second site before anything is installed (the check's dependencies go in). */
+  prepare?: (site: Site, tree: MoodleTree) => void;
   log?: (line: string) => void;
 }
 
@@ -194,6 +197,7 @@ export async function runUpgradePhase(
     purpose: 'upgrade',
   };
   return withSite(moodle, options, async ({ site }) => {
+    ctx.prepare?.(site, moodle.tree);
     site.setPlugin({ dir: old.root, installPath: ctx.installPath });
     ctx.log?.(
       `upgrade-path: installing ${source.label} (${from ?? '?'}) on Moodle ${moodle.tree.release}`,

@@ -1,6 +1,7 @@
 // detect: the plugin's config, the plugin itself (files, version.php, subplugins) and, with
 // --upgrade-from and --blueprint, the old version and the blueprint. All bad input is found here,
 // before any Moodle work.
+import { checkExtraPlugins } from './dependencies.js';
 import { RULE_IDS } from '../rules.js';
 import { loadBlueprint } from '../../blueprint/parse.js';
 import { loadPluginConfig, pathFilter, type PluginConfig } from '../../config/plugin-config.js';
@@ -18,6 +19,7 @@ export const detect: Phase = {
     ctx.plugin = Plugin.load(ctx.root, { isIgnored: pathFilter(config) });
     run.useConfig(config);
     // The extracted copy of a git ref or zip is removed when the check ends (runCheck's finally).
+    if (ctx.options.extraPlugins?.length) checkExtraPlugins(ctx.options.extraPlugins);
     if (ctx.options.upgradeFrom !== undefined) {
       ctx.upgradeSource = resolveUpgradeSource(ctx.options.upgradeFrom, ctx.root);
       if (ctx.upgradeSource.kind !== 'skip') loadOldPlugin(ctx.upgradeSource, ctx.plugin);

@@ -72,7 +72,7 @@ function finding(rule: RuleMeta, message: string, file = 'version.php', line?: n
 }
 
 /** `$plugin->version` of an installed component in the tree, if it is there. */
-function installedVersion(tree: MoodleTree, component: string): number | undefined {
+export function installedVersion(tree: MoodleTree, component: string): number | undefined {
   const [type, ...rest] = component.split('_');
   const name = rest.join('_');
   let types: Record<string, string>;
@@ -103,6 +103,8 @@ export function evaluateEnvironment(
   plugin: Plugin,
   tree: MoodleTree,
   runtime: RuntimeFacts,
+  /** Plugins installed before this one (phase dependencies), by component: their versions. */
+  installedBefore: ReadonlyMap<string, number> = new Map(),
 ): EnvironmentResult {
   const findings: Finding[] = [];
   const passed: string[] = [];
@@ -154,7 +156,7 @@ export function evaluateEnvironment(
   if (deps !== undefined && isPhpArray(deps)) {
     for (const d of deps.entries) {
       if (typeof d.key !== 'string') continue;
-      const have = installedVersion(tree, d.key);
+      const have = installedBefore.get(d.key) ?? installedVersion(tree, d.key);
       const want = d.value;
       const at = d.node.loc?.start.line;
       if (have === undefined) {

@@ -9,10 +9,12 @@ export const environment: Phase = {
   skipped: moodleSkipped,
   async run(ctx, phase, run) {
     const { site, resolved, php } = session(ctx.moodle);
-    const result = evaluateEnvironment(ctx.plugin, resolved.tree, {
-      php,
-      extensions: await site.loadedExtensions(),
-    });
+    const result = evaluateEnvironment(
+      ctx.plugin,
+      resolved.tree,
+      { php, extensions: await site.loadedExtensions() },
+      new Map((ctx.dependencies ?? []).map((d) => [d.component, d.version])),
+    );
     const found = run.add(result.findings);
     if (found.some((f) => f.severity === 'error')) phase.status = 'failed';
     const unchecked = result.findings.filter(

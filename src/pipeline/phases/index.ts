@@ -1,5 +1,6 @@
 // The phases of `check`, in the order they run. Adding a capability is adding a file here.
 import { blueprint } from './blueprint.js';
+import { dependencies } from './dependencies.js';
 import { detect } from './detect.js';
 import { environment } from './environment.js';
 import { install } from './install.js';
@@ -14,6 +15,7 @@ export const PHASES: readonly Phase[] = [
   detect,
   lint,
   provision,
+  dependencies,
   install,
   blueprint,
   upgradePath,

@@ -24,6 +24,7 @@ import {
   type Locator,
 } from '../../phpunit/results.js';
 import { DEFAULT_DB, openSite, provisionTestSite } from '../moodle.js';
+import { withDependencies } from './dependencies.js';
 import { session } from './install.js';
 import { moodleSkipped, type Phase } from './phase.js';
 
@@ -72,6 +73,7 @@ export const phpunit: Phase = {
       const testSite = await provisionTestSite(site, resolved, vendor.dir, () =>
         installTestSite(site, tree),
       );
+      withDependencies(ctx, site, tree);
       site.setPlugin({ dir: ctx.plugin.root, installPath });
       const added = await addPluginToTestSite(site, tree);
       if (!added.ok) {

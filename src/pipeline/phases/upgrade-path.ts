@@ -5,6 +5,7 @@ import path from 'node:path';
 import { blueprintBeforeUpgrade } from '../blueprint-phase.js';
 import { runUpgradePhase } from '../upgrade-phase.js';
 import { session } from './install.js';
+import { withDependencies } from './dependencies.js';
 import { moodleSkipped, type Phase } from './phase.js';
 
 export const upgradePath: Phase = {
@@ -33,6 +34,9 @@ export const upgradePath: Phase = {
           php: options.php,
           db: session(ctx.moodle).site.db,
           log: note,
+          prepare: (s, t) => {
+            withDependencies(ctx, s, t);
+          },
           ...(ctx.blueprint
             ? {
                 beforeUpgrade: blueprintBeforeUpgrade(
