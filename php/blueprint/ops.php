@@ -3,7 +3,8 @@
 // Usage: php ops.php /mpc-run/ops-N.json. The arguments arrive as a JSON file written by
 // moodle-plugin-check (never interpolated into PHP code). For each operation it prints a start
 // line and a result line, both prefixed with @@MPC-BP@@, so a fatal error still shows which
-// operation was running. The first failure stops the batch (exit 1).
+// operation was running. A failed operation is reported and the batch goes on (as the Moodle
+// Playground goes on past a failed step), unless the operation is critical: then it stops (exit 1).
 
 define('CLI_SCRIPT', true);
 
@@ -19,13 +20,16 @@ require_once($CFG->dirroot . '/course/lib.php');
 require_once($CFG->dirroot . '/course/modlib.php');
 require_once($CFG->libdir . '/enrollib.php');
 require_once(__DIR__ . '/ops_lib.php');
+require_once(__DIR__ . '/ops_admin.php');
 
 // Blueprint steps act as the site administrator, as they do in Moodle Playground.
 \core\session\manager::set_user(get_admin());
 
 const MPC_OPS = [
     'runtime', 'installMoodle', 'setAdminAccount', 'setConfigs', 'createUsers', 'createCategories',
-    'createCourses', 'createSections', 'enrolUsers', 'addModule',
+    'createCourses', 'createSections', 'enrolUsers', 'addModule', 'createRoles', 'importRoles',
+    'createScales', 'createCohorts', 'setTheme', 'setConfigFiles', 'purgeMoodleCaches',
+    'restoreCourse', 'installLanguagePack',
 ];
 
 function mpc_emit(array $record): void {
@@ -53,7 +57,13 @@ foreach ($mpcinput['ops'] as $op) {
         mpc_emit(['event' => 'done', 'index' => $index, 'ok' => false,
             'ms' => (int) round((microtime(true) - $start) * 1000),
             'error' => $message, 'at' => basename($e->getFile()) . ':' . $e->getLine()]);
-        exit(1);
+        if (!empty($op['critical'])) {
+            exit(1);
+        }
+        // What the failed call left half done must not leak into the next step's database work.
+        if ($DB->is_transaction_started()) {
+            $DB->force_transaction_rollback();
+        }
     }
 }
 exit(0);

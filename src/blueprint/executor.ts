@@ -1,7 +1,9 @@
 // Runs a loaded blueprint's steps in order on a site. Each step gets a result (ok, failed or
-// skipped, its time and output); the first failure stops the run with the step's index, name and
-// Moodle's message, and every later step is `skipped`. Consecutive Moodle API steps share one
-// PHP process (each PHP boot plus Moodle bootstrap costs 1–3 s); each still gets its own result.
+// skipped, its time and output). As in the Moodle Playground (its executor.js), a failed step is
+// recorded and the run goes on, unless the step is `critical`: then the run stops there and every
+// later step is `skipped`. Consecutive Moodle API steps share one PHP process (each PHP boot plus
+// Moodle bootstrap costs 1–3 s); each still gets its own result, and a PHP crash in one of them
+// re-runs the rest of the batch in a new process.
 import { UserError } from '../core/errors.js';
 import { resolveResource, type ResourceContext } from './resources.js';
 import type { BlueprintSite, MoodleOp, OpsRun } from './site-api.js';
@@ -25,8 +27,10 @@ export interface BlueprintRun {
   steps: StepResult[];
   /** Where the site should open: setLandingPage, else the blueprint's landingPage. */
   landingPage?: string;
-  /** Index of the failed step, if any. */
+  /** Index of the critical step whose failure stopped the run, if one did. */
   failedIndex?: number;
+  /** Every failed step, in order (the critical one last, when there is one). */
+  failed: number[];
 }
 
 /** Pseudo-step index for `runtime` settings applied before step 0. */
@@ -72,85 +76,117 @@ export async function runBlueprint(
     state,
   });
 
+  if (blueprint.phpConstants && Object.keys(blueprint.phpConstants).length > 0)
+    site.defineConstants?.(blueprint.phpConstants);
   // Moodle operations waiting to run in one PHP call, with the time spent building them.
   let batch: { op: MoodleOp; buildMs: number }[] = [];
   const runtime = blueprint.runtime;
   if (runtime && (runtime.debug !== undefined || runtime.debugdisplay !== undefined))
     batch.push({ op: { index: RUNTIME_INDEX, op: 'runtime', args: runtime }, buildMs: 0 });
 
-  const fail = (index: number, error: string, durationMs: number): BlueprintRun => {
+  const failed: number[] = [];
+  /** Records a failure; the run's end when the step was critical, else undefined (go on). */
+  const fail = (index: number, error: string, durationMs: number): BlueprintRun | undefined => {
     const r = results[index];
     if (r) Object.assign(r, { status: 'failed', error, durationMs: Math.round(durationMs) });
     if (r) options.onStep?.(r);
-    return finish(index);
+    failed.push(index);
+    return blueprint.steps[index]?.critical === true ? finish(index) : undefined;
   };
   const finish = (failedIndex?: number): BlueprintRun => ({
     steps: results,
     ...(state.landingPage !== undefined ? { landingPage: state.landingPage } : {}),
     ...(failedIndex !== undefined ? { failedIndex } : {}),
+    failed,
   });
 
-  /** Runs the batch; returns the run's end when an operation failed. */
+  /** Runs the batch; returns the run's end when a critical operation failed. */
   const flush = async (): Promise<BlueprintRun | undefined> => {
-    if (batch.length === 0) return undefined;
-    const pending = batch;
+    let pending = batch;
     batch = [];
-    let run: OpsRun;
-    const started = performance.now();
-    try {
-      run = await site.runOps(pending.map((p) => p.op));
-    } catch (e) {
-      const first = pending.find((p) => p.op.index >= 0)?.op.index ?? 0;
-      return fail(first, errorMessage(e), performance.now() - started);
-    }
-    // PHP boot and Moodle's bootstrap are shared: charged to the batch's first step.
-    const overhead = Math.max(0, run.totalMs - run.results.reduce((n, r) => n + r.ms, 0));
-    let charged = false;
-    for (const p of pending) {
-      const r = run.results.find((x) => x.index === p.op.index);
-      if (p.op.index === RUNTIME_INDEX) {
-        if (r && !r.ok) return failRuntime(`runtime settings failed: ${r.error ?? ''}`);
-        continue;
+    while (pending.length > 0) {
+      let run: OpsRun;
+      const started = performance.now();
+      try {
+        run = await site.runOps(pending.map((p) => p.op));
+      } catch (e) {
+        // The process could not run at all: every operation of the batch failed with it.
+        for (const p of pending) {
+          if (p.op.index === RUNTIME_INDEX) continue;
+          const end = fail(p.op.index, errorMessage(e), performance.now() - started);
+          if (end) return end;
+        }
+        return undefined;
       }
-      const own = (r?.ms ?? 0) + p.buildMs + (charged ? 0 : overhead);
-      charged = true;
-      if (!r) {
-        const crash = run.crashed;
-        if (crash && crash.index === p.op.index) return fail(p.op.index, crash.message, own);
-        continue; // not reached: stays skipped
+      // PHP boot and Moodle's bootstrap are shared: charged to the batch's first step.
+      const overhead = Math.max(0, run.totalMs - run.results.reduce((n, r) => n + r.ms, 0));
+      let charged = false;
+      let rest: typeof pending = [];
+      for (const [i, p] of pending.entries()) {
+        const r = run.results.find((x) => x.index === p.op.index);
+        if (p.op.index === RUNTIME_INDEX) {
+          if (r && !r.ok) return failRuntime(`runtime settings failed: ${r.error ?? ''}`);
+          if (!r && run.crashed?.index === RUNTIME_INDEX) return failRuntime(run.crashed.message);
+          continue;
+        }
+        const own = (r?.ms ?? 0) + p.buildMs + (charged ? 0 : overhead);
+        charged = true;
+        if (!r) {
+          const crash = run.crashed;
+          if (crash && crash.index === p.op.index) {
+            const end = fail(p.op.index, crash.message, own);
+            if (end) return end;
+            rest = pending.slice(i + 1); // the process died here: the rest run in a new one
+          }
+          break;
+        }
+        const result = results[p.op.index];
+        if (!result) continue;
+        result.durationMs = Math.round(own);
+        if (r.output !== undefined) result.output = r.output;
+        if (!r.ok) {
+          const end = fail(p.op.index, r.error ?? 'failed', own);
+          if (end) return end;
+          continue;
+        }
+        result.status = 'ok';
+        options.onStep?.(result);
       }
-      const result = results[p.op.index];
-      if (!result) continue;
-      result.durationMs = Math.round(own);
-      if (r.output !== undefined) result.output = r.output;
-      if (!r.ok) return fail(p.op.index, r.error ?? 'failed', own);
-      result.status = 'ok';
-      options.onStep?.(result);
+      pending = rest;
     }
-    if (run.crashed?.index === RUNTIME_INDEX) return failRuntime(run.crashed.message);
     return undefined;
   };
-  const failRuntime = (message: string): BlueprintRun => fail(0, message, 0);
+  const failRuntime = (message: string): BlueprintRun => {
+    failed.push(0);
+    const r = results[0];
+    if (r) Object.assign(r, { status: 'failed', error: message });
+    return finish(0);
+  };
 
   for (const [index, step] of blueprint.steps.entries()) {
     const handler: StepHandler | undefined = STEP_HANDLERS[step.step];
     const ctx = context(index, step);
     const started = performance.now();
     if (!handler) {
-      const end = await flush();
+      const end = (await flush()) ?? fail(index, `${ctx.where}: unknown step "${step.step}"`, 0);
       if (end) return end;
-      return fail(index, `${ctx.where}: unknown step "${step.step}"`, 0);
+      continue;
     }
     if (handler.kind === 'ops') {
       let op: { op: string; args: unknown };
       try {
         op = await handler.build(step, ctx);
       } catch (e) {
-        const end = await flush();
+        const end = (await flush()) ?? fail(index, errorMessage(e), performance.now() - started);
         if (end) return end;
-        return fail(index, errorMessage(e), performance.now() - started);
+        continue;
       }
-      batch.push({ op: { index, ...op }, buildMs: performance.now() - started });
+      // A critical operation goes last in its batch: PHP stops at its failure.
+      const critical = step.critical === true;
+      batch.push({
+        op: { index, ...op, ...(critical ? { critical: true } : {}) },
+        buildMs: performance.now() - started,
+      });
       continue;
     }
     const end = await flush();
@@ -163,7 +199,8 @@ export async function runBlueprint(
       if (output) result.output = output;
       options.onStep?.(result);
     } catch (e) {
-      return fail(index, errorMessage(e), performance.now() - t);
+      const end = fail(index, errorMessage(e), performance.now() - t);
+      if (end) return end;
     }
   }
   const end = await flush();

@@ -1,7 +1,9 @@
 // BlueprintSite on a real provisioned Site: Moodle operations through php/blueprint/ops.php
 // (arguments in a JSON file under /mpc-run, never spliced into PHP code), HTTP through the
 // runtime's request(), filesystem steps on the host through SiteFiles.
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { TMP_ROOT } from './paths.js';
 import { formatBytes } from '../core/format.js';
 import { failureSummary } from '../moodle/site/outcome.js';
 import type { PhpRunLimits } from '../php/runtime-limits.js';
@@ -50,13 +52,25 @@ export class MoodleBlueprintSite implements BlueprintSite {
     const { tree } = site.options;
     this.webRoot = site.webRootVfs;
     this.branch = Number(tree.branch);
+    // /tmp for the run: the same folder for host-side steps and every PHP call of the site.
+    const tmpDir = path.join(workDir, 'tmp');
+    mkdirSync(tmpDir, { recursive: true });
+    if (!site.mounts().some((m) => m.vfsPath === TMP_ROOT))
+      site.addMount({ hostPath: tmpDir, vfsPath: TMP_ROOT, readOnly: false });
+    const quota = site.options.limits?.diskQuotaBytes;
     this.files = new SiteFiles({
       treeRoot: tree.root,
       persistDir: site.persistPath,
+      tmpDir: site.mounts().find((m) => m.vfsPath === TMP_ROOT)?.hostPath ?? tmpDir,
+      ...(quota !== undefined ? { quotaBytes: quota } : {}),
       layerDir: path.join(workDir, 'layer'),
       mounts: () => site.mounts(),
       inject: (rel, hostPath) => site.inject(rel, hostPath),
     });
+  }
+
+  defineConstants(constants: Readonly<Record<string, string | number | boolean>>): void {
+    this.site.definePhpConstants(constants);
   }
 
   async runOps(ops: readonly MoodleOp[]): Promise<OpsRun> {
@@ -160,7 +174,8 @@ export function parseOpsOutput(
   }
   const run: OpsRun = { results, totalMs };
   const failed = results.some((r) => !r.ok);
-  if (!failed && (running !== undefined || exitCode !== 0)) {
+  // An operation that started and never finished is a crash, whatever failed before it.
+  if (running !== undefined || (!failed && exitCode !== 0)) {
     run.crashed = {
       index: running ?? results.at(-1)?.index ?? -1,
       message: `PHP stopped (exit ${exitCode}): ${failureSummary(

@@ -78,6 +78,35 @@ export const ALL_STEPS = {
     { step: 'request', url: '/login/index.php', method: 'POST', body: { a: '1' }, expectOk: false },
     { step: 'runPhpCode', code: '<?php echo 1;' },
     { step: 'runPhpScript', code: 'echo 2;' },
+    { step: 'setTheme', name: 'boost' },
+    {
+      step: 'createRole',
+      shortname: 'reviewer',
+      archetype: 'teacher',
+      contextlevels: ['course', 70],
+      capabilities: { 'moodle/course:view': 'allow' },
+      allowAssign: ['student'],
+    },
+    { step: 'createRoles', roles: [{ shortname: 'r2', name: 'R2' }] },
+    { step: 'importRolePreset', xml: '<role><shortname>x</shortname></role>' },
+    { step: 'importRoles', roles: ['@text', { xml: '<role/>' }] },
+    { step: 'createScale', name: 'Stars', items: ['*', '**', '***'] },
+    { step: 'createScales', scales: '@json' },
+    { step: 'createCohort', name: 'Year 1', members: ['u1'] },
+    { step: 'createCohorts', cohorts: [{ name: 'Year 2', idnumber: 'Y2' }] },
+    { step: 'restoreCourse', path: '/tmp/course.mbz', category: 'Cat', shortname: 'R1' },
+    { step: 'installLanguagePack', language: 'es', setDefault: false },
+    { step: 'setConfigFile', plugin: 'theme_boost', name: 'logo', filename: 'l.png', data: '@b64' },
+    {
+      step: 'setConfigFiles',
+      plugin: 'theme_boost',
+      name: 'backgroundimage',
+      files: [{ filename: 'bg.png', data: '@b64' }],
+    },
+    { step: 'deleteFile', path: '/tmp/x.zip', critical: true },
+    { step: 'deleteFiles', files: ['/tmp/a', { path: '/tmp/b' }] },
+    { step: 'purgeMoodleCaches' },
+    { step: 'applyPrOverlay', repo: 'moodle/moodle', pr: 1 },
   ],
 };
 
@@ -107,7 +136,8 @@ describe('loadBlueprint: the schema', () => {
   it('accepts every step of the format with its fields', async () => {
     const { blueprint } = await loadBlueprint(JSON.stringify(ALL_STEPS));
     expect(blueprint.steps.map((s) => s.step)).toEqual(STEP_NAMES);
-    expect(STEP_NAMES).toHaveLength(29);
+    // The Moodle Playground's KNOWN_STEP_NAMES (src/blueprint/schema.js): 46 steps.
+    expect(STEP_NAMES).toHaveLength(46);
   });
 
   it('names a missing required field with the step index and name', async () => {
@@ -228,7 +258,7 @@ describe('loadBlueprint: the schema', () => {
       JSON.stringify({ steps: [{ step: 'login', x: 1 }, { step: 'mkdir' }] }),
     );
     expect(msg).toBe(
-      'inline blueprint JSON: 2 problems:\n  - steps/0 (login): unknown field "x" (allowed: username).\n  - steps/1 (mkdir): missing required field "path".',
+      'inline blueprint JSON: 2 problems:\n  - steps/0 (login): unknown field "x" (allowed: username, critical).\n  - steps/1 (mkdir): missing required field "path".',
     );
   });
 });

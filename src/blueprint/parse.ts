@@ -14,6 +14,7 @@ import { DecodeError, decodeBase64, decodeDataUrl, utf8 } from './encoding.js';
 import { jsonErrorIndex, lineColumn } from './json-position.js';
 import { describePointer, didYouMean, explainSchemaErrors, sentence } from './schema-errors.js';
 import type { Blueprint, LoadedBlueprint } from './types.js';
+import { CONTEXT_KEYS, type ContextConstants } from './context.js';
 
 /** Every step name of the format, in the schema's order. */
 export const STEP_NAMES: readonly string[] = schema.definitions.step.properties.step.enum;
@@ -151,6 +152,12 @@ function substitute(
     return value.replace(CONSTANT, (whole, key: string) => {
       if (Object.hasOwn(constants, key)) return constants[key]!;
       const guess = didYouMean(key, Object.keys(constants));
+      if ((CONTEXT_KEYS as readonly string[]).includes(key)) {
+        problems.push(
+          `${describePointer(root, pointer)}: ${whole} is the repository's context (the Playground takes it from ?repo=/?ref=), which is not known here: run in a git checkout with an origin remote (or in the Action), or set it in "constants".`,
+        );
+        return whole;
+      }
       problems.push(
         `${describePointer(root, pointer)}: unknown constant ${whole}${guess ? ` — did you mean {{${guess}}}?` : Object.keys(constants).length ? ` (defined: ${Object.keys(constants).join(', ')})` : ' (the blueprint defines no "constants")'}`,
       );
@@ -270,12 +277,18 @@ function checkPaths(bp: Blueprint, problems: string[]): void {
 }
 
 /** Validates an already-parsed blueprint object; `source` prefixes every message. */
-export function checkBlueprint(data: unknown, source: string): Blueprint {
+export function checkBlueprint(
+  data: unknown,
+  source: string,
+  context: ContextConstants = {},
+): Blueprint {
   const errors = validate(data);
   if (errors) throw new BlueprintError(source, explainSchemaErrors(errors, data, STEP_NAMES));
   const raw = data as Blueprint;
   const problems: string[] = [];
-  const bp = substitute(raw, raw.constants ?? {}, '', problems, raw) as Blueprint;
+  // As in the Playground, the repository's context wins over the blueprint's own constants.
+  const constants = { ...(raw.constants ?? {}), ...context };
+  const bp = substitute(raw, constants, '', problems, raw) as Blueprint;
   if (problems.length > 0) throw new BlueprintError(source, problems);
   // Substituted values must still fit (a constant can turn into a non-URL, say).
   const again = validate(bp);
@@ -295,12 +308,12 @@ export function checkBlueprint(data: unknown, source: string): Blueprint {
  */
 export async function loadBlueprint(
   input: string,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; context?: ContextConstants } = {},
 ): Promise<LoadedBlueprint> {
   await Promise.resolve(); // async by contract: a future source (a URL) will need it
   const decoded = decodeInput(input, options.cwd ?? process.cwd());
   const data = parseJson(decoded.text, decoded.source);
-  const blueprint = checkBlueprint(data, decoded.source);
+  const blueprint = checkBlueprint(data, decoded.source, options.context);
   return {
     blueprint,
     source: decoded.source,

@@ -7,14 +7,16 @@ import { UserError } from '../core/errors.js';
 
 export const MOODLE_ROOT = '/www/moodle';
 export const PERSIST_ROOT = '/persist';
-const ROOTS = [MOODLE_ROOT, PERSIST_ROOT] as const;
+/** Scratch space, as in the Playground (a blueprint writes /tmp/x.zip, then unzips it). */
+export const TMP_ROOT = '/tmp';
+const ROOTS = [MOODLE_ROOT, PERSIST_ROOT, TMP_ROOT] as const;
 
 function within(p: string, root: string): boolean {
   return p === root || p.startsWith(`${root}/`);
 }
 
 /**
- * Normalises a step's path to an absolute VFS path under /www/moodle or /persist. A relative
+ * Normalises a step's path to an absolute VFS path under /www/moodle, /persist or /tmp. A relative
  * path is relative to /www/moodle (as in the Playground). Throws a UserError naming `field`
  * (e.g. `steps/4 (writeFile).path`) for NUL bytes, `..` segments, backslashes, or anything
  * outside the site.
@@ -23,7 +25,7 @@ export function siteVfsPath(p: string, field: string): string {
   if (typeof p !== 'string' || p.trim() === '')
     throw new UserError(
       `${field}: the path is empty.`,
-      'Give a path under /www/moodle or /persist.',
+      'Give a path under /www/moodle, /persist or /tmp.',
     );
   if (p.includes('\0')) throw new UserError(`${field}: the path contains a NUL byte.`);
   if (p.includes('\\'))
@@ -36,14 +38,14 @@ export function siteVfsPath(p: string, field: string): string {
   if (p.split('/').includes('..'))
     throw new UserError(
       `${field}: "${p}" contains a ".." segment.`,
-      'Paths in blueprint steps cannot leave the site; write the full path under /www/moodle or /persist.',
+      'Paths in blueprint steps cannot leave the site; write the full path under /www/moodle, /persist or /tmp.',
     );
   const abs = posix.normalize(p.startsWith('/') ? p : `${MOODLE_ROOT}/${p}`).replace(/\/+$/, '');
   const normalised = abs === '' ? '/' : abs;
   if (!ROOTS.some((r) => within(normalised, r)))
     throw new UserError(
       `${field}: "${p}" is outside the site.`,
-      'Filesystem steps may only touch /www/moodle (Moodle’s code, also the base of relative paths) and /persist (moodledata and the database).',
+      'Filesystem steps may only touch /www/moodle (Moodle’s code, also the base of relative paths), /persist (moodledata and the database) and /tmp (scratch space for the run).',
     );
   return normalised;
 }

@@ -6,6 +6,8 @@ export interface MoodleOp {
   index: number;
   op: string;
   args: unknown;
+  /** The step is `critical`: PHP stops the batch at its failure. */
+  critical?: boolean;
 }
 
 export interface OpResult {
@@ -57,6 +59,8 @@ export interface BlueprintFiles {
   read(vfs: string, field: string): Uint8Array;
   write(vfs: string, data: Uint8Array, field: string): void;
   mkdir(vfs: string, field: string): void;
+  /** Deletes a file; false when it was not there. */
+  delete(vfs: string, field: string): boolean;
   rmdir(vfs: string, recursive: boolean, field: string): void;
   copy(from: string, to: string, field: string): void;
   move(from: string, to: string, field: string): void;
@@ -67,6 +71,8 @@ export interface BlueprintSite {
   readonly webRoot: string;
   /** Moodle branch, e.g. 405 (plugin type folders depend on it). */
   readonly branch: number;
+  /** Defines a blueprint's phpConstants in config.php for every later PHP call. */
+  defineConstants?(constants: Readonly<Record<string, string | number | boolean>>): void;
   readonly files: BlueprintFiles;
   /** Runs Moodle API operations in one PHP process, in order, stopping at the first failure. */
   runOps(ops: readonly MoodleOp[]): Promise<OpsRun>;

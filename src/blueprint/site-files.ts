@@ -18,13 +18,17 @@ import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { realInside } from '../core/host-paths.js';
 import type { PhpMount } from '../php/runtime.js';
-import { MOODLE_ROOT, PERSIST_ROOT } from './paths.js';
+import { MOODLE_ROOT, PERSIST_ROOT, TMP_ROOT } from './paths.js';
 
 export interface SiteFilesOptions {
   /** Host folder of the cached Moodle tree (read-only). */
   treeRoot: string;
   /** Host folder mounted read-write at /persist. */
   persistDir: string;
+  /** Host folder mounted read-write at /tmp for the run (scratch space). */
+  tmpDir?: string;
+  /** Bytes the blueprint's own filesystem steps may write in all (the run's disk quota). */
+  quotaBytes?: number;
   /** Host folder for files the blueprint adds under /www/moodle (created on demand). */
   layerDir: string;
   /** The site's current mounts, to refuse paths moodle-plugin-check itself injected. */
@@ -43,8 +47,11 @@ export class SiteFiles {
 
   constructor(private readonly options: SiteFilesOptions) {}
 
+  private written = 0;
+
   /** Host path to read a VFS path from (any place of the site). */
   readable(vfs: string): string {
+    if (within(vfs, TMP_ROOT)) return this.inside(this.tmpDir(vfs), rel(vfs, TMP_ROOT));
     if (within(vfs, PERSIST_ROOT))
       return this.inside(this.options.persistDir, rel(vfs, PERSIST_ROOT));
     const r = rel(vfs, MOODLE_ROOT);
@@ -64,6 +71,11 @@ export class SiteFiles {
    * (writeFile, mkdir); the folder it is in must be writable too.
    */
   writable(vfs: string, field: string): string {
+    if (within(vfs, TMP_ROOT)) {
+      if (vfs === TMP_ROOT)
+        throw new UserError(`${field}: ${vfs} itself cannot be replaced or removed.`);
+      return this.inside(this.tmpDir(vfs, field), rel(vfs, TMP_ROOT));
+    }
     if (within(vfs, PERSIST_ROOT)) {
       if (vfs === PERSIST_ROOT)
         throw new UserError(`${field}: ${vfs} itself cannot be replaced or removed.`);
@@ -119,11 +131,24 @@ export class SiteFiles {
   }
 
   write(vfs: string, data: Uint8Array, field: string): void {
+    this.charge(data.byteLength, vfs, field);
     const host = this.writable(vfs, field);
     mkdirSync(path.dirname(host), { recursive: true });
     this.refuseSymlink(host, vfs, field);
     writeFileSync(host, data);
     this.flush();
+  }
+
+  /** Deletes a file; false when it was not there (as in the Playground, not an error). */
+  delete(vfs: string, field: string): boolean {
+    const host = this.writable(vfs, field);
+    const st = lstatSync(host, { throwIfNoEntry: false });
+    if (!st) return false;
+    if (st.isDirectory())
+      throw new UserError(`${field}: ${vfs} is a folder.`, 'Remove folders with rmdir.');
+    rmSync(host);
+    this.forget(vfs);
+    return true;
   }
 
   mkdir(vfs: string, field: string): void {
@@ -168,6 +193,24 @@ export class SiteFiles {
     renameSync(src, dest);
     this.forget(from);
     this.flush();
+  }
+
+  /** Counts bytes the steps write against the run's quota, as PHP's own writes are counted. */
+  charge(bytes: number, vfs: string, field: string): void {
+    const quota = this.options.quotaBytes;
+    if (quota !== undefined && this.written + bytes > quota)
+      throw new UserError(
+        `${field}: writing ${vfs} (${bytes} bytes) would pass the run's disk quota of ${quota} bytes.`,
+        'A blueprint writes a few files; the quota (docs/limits.md) keeps a step from filling the disk.',
+      );
+    this.written += bytes;
+  }
+
+  private tmpDir(vfs: string, field = vfs): string {
+    const dir = this.options.tmpDir;
+    if (dir === undefined) throw new UserError(`${field}: /tmp is not available to this run.`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
   }
 
   /** A removed or moved layer entry stops being shown (its mount source is gone). */

@@ -27,6 +27,8 @@ export interface Blueprint {
   constants?: Record<string, string>;
   resources?: Record<string, ResourceDescriptor>;
   runtime?: { debug?: number; debugdisplay?: number };
+  /** Defined in config.php before Moodle's setup: `{ "MY_PLUGIN_FLAG": true }`. */
+  phpConstants?: Record<string, string | number | boolean>;
   steps: BlueprintStep[];
 }
 

@@ -1,6 +1,7 @@
 // `blueprint run FILE [--plugin DIR] [--moodle X] [--php Y] [--format text|json]`: provisions a
 // headless Moodle, installs the plugin when given, runs the blueprint's steps for real and
 // prints each step's result. Exit 1 when a step failed.
+import { gitContext } from '../blueprint/context.js';
 import { Option, type Command } from 'commander';
 import { EXIT } from '../core/errors.js';
 import { loadBlueprint } from '../blueprint/parse.js';
@@ -70,7 +71,9 @@ export function addRunCommand(group: Command, io: BlueprintCliIo): void {
     )
     .action(async (input: string, opts: RunCliOptions) => {
       const timeout = parseTimeoutSeconds('--timeout', opts.timeout);
-      const loaded = await loadBlueprint(input);
+      const loaded = await loadBlueprint(input, {
+        context: gitContext(opts.plugin ?? process.cwd()),
+      });
       const result = await runBlueprintOnSite(loaded, {
         ...(opts.plugin !== undefined ? { plugin: Plugin.load(opts.plugin) } : {}),
         ...(opts.moodle !== undefined ? { moodle: opts.moodle } : {}),
@@ -97,6 +100,6 @@ export function addRunCommand(group: Command, io: BlueprintCliIo): void {
           )}\n`,
         );
       else io.stdout(textReport(loaded.source, result));
-      if (result.failedIndex !== undefined) io.setExitCode(EXIT.findings);
+      if (result.failed.length > 0) io.setExitCode(EXIT.findings);
     });
 }

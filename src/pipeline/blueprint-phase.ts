@@ -4,7 +4,7 @@
 import { makeFinding } from '../core/rules.js';
 import { resourceDeadlineMs } from '../blueprint/resources.js';
 import type { Finding } from '../core/finding.js';
-import { describeFailure, runBlueprint } from '../blueprint/executor.js';
+import { describeFailure, runBlueprint, type BlueprintRun } from '../blueprint/executor.js';
 import { MoodleBlueprintSite } from '../blueprint/moodle-site.js';
 import { BLUEPRINT_RULES } from '../blueprint/rules.js';
 import type { LoadedBlueprint } from '../blueprint/types.js';
@@ -25,22 +25,26 @@ export async function runBlueprintPhase(
   const run = await runBlueprint(loaded, new MoodleBlueprintSite(site, workDir), {
     deadlineMs: resourceDeadlineMs(site.options.timeoutMs),
   });
-  const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
   const ok = run.steps.filter((s) => s.status === 'ok').length;
   phase.detail = `${loaded.source}: ${ok}/${run.steps.length} steps ok`;
-  if (failed) {
+  const reproduce = `Reproduce with: moodle-plugin-check blueprint run ${loaded.baseDir !== undefined ? loaded.source : '<the blueprint>'} --plugin <plugin dir>`;
+  findings.add(stepFindings(run, `Blueprint ${loaded.source}`, reproduce));
+  const stopped = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
+  if (stopped) {
     phase.status = 'failed';
-    phase.detail += `; ${describeFailure(failed)}`;
-    findings.add([
-      makeFinding(
-        BLUEPRINT_RULES.stepFailed,
-        `Blueprint ${loaded.source}: ${describeFailure(failed)}`,
-        {},
-        `Reproduce with: moodle-plugin-check blueprint run ${loaded.baseDir !== undefined ? loaded.source : '<the blueprint>'} --plugin <plugin dir>`,
-      ),
-    ]);
-  }
+    phase.detail += `; stopped: ${describeFailure(stopped)}`;
+  } else if (run.failed.length > 0)
+    phase.detail += `; ${run.failed.length} step${run.failed.length === 1 ? '' : 's'} failed and the run went on`;
   return { source: loaded.source, steps: run.steps, landingPage: run.landingPage ?? null };
+}
+
+/** A finding per failed step: an error for the critical one that stopped the run, else a warning. */
+function stepFindings(run: BlueprintRun, what: string, hint: string): Finding[] {
+  return run.failed.map((i) => {
+    const step = run.steps[i]!;
+    const rule = i === run.failedIndex ? BLUEPRINT_RULES.stepFailed : BLUEPRINT_RULES.stepWarning;
+    return makeFinding(rule, `${what}: ${describeFailure(step)}`, {}, hint);
+  });
 }
 
 /**
@@ -60,16 +64,12 @@ export function blueprintBeforeUpgrade(
     });
     const ok = run.steps.filter((s) => s.status === 'ok').length;
     log(`upgrade-path: blueprint on the old version: ${ok}/${run.steps.length} steps ok`);
-    const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
-    if (failed) {
-      findings.push(
-        makeFinding(
-          BLUEPRINT_RULES.stepFailed,
-          `Blueprint ${loaded.source} on the old version, before the upgrade: ${describeFailure(failed)}`,
-          {},
-          'The upgrade ran on whatever data the steps before it created; fix the step (or the old version) to test the upgrade with all of it.',
-        ),
-      );
-    }
+    findings.push(
+      ...stepFindings(
+        run,
+        `Blueprint ${loaded.source} on the old version, before the upgrade`,
+        'The upgrade ran on whatever data the other steps created; fix the step (or the old version) to test the upgrade with all of it.',
+      ),
+    );
   };
 }

@@ -79,7 +79,9 @@ export async function runBlueprintOnSite(
       });
       const ok = result.steps.filter((s) => s.status === 'ok').length;
       phase.detail = `${ok}/${result.steps.length} steps ok`;
-      if (result.failedIndex !== undefined) phase.status = 'failed';
+      // Any failed step fails `blueprint run` (its exit code); a critical one also stopped it.
+      if (result.failed.length > 0) phase.status = 'failed';
+      if (result.failedIndex !== undefined) phase.detail += ' (stopped at a critical step)';
       return result;
     });
     return {

@@ -1,6 +1,7 @@
 // What the phases of one check share: the options, what detect found, the Moodle session once
 // provision opened it, and the parts of the report that are not findings or phases.
 import type { LoadedBlueprint } from '../blueprint/types.js';
+import type { ContextConstants } from '../blueprint/context.js';
 import type { InputSpelling } from '../core/inputs.js';
 import type { PluginConfig } from '../config/plugin-config.js';
 import type { UpgradeSource } from '../moodle/source/upgrade-source.js';
@@ -36,6 +37,8 @@ export interface CheckOptions {
   phpunit?: { mode: 'auto' | 'on' | 'off'; args?: readonly string[] };
   /** Phase smoke: open the plugin's pages after install (the CLI's and the Action's default); off here by default. */
   smoke?: boolean;
+  /** {{REPO}}, {{OWNER}}, {{REF}}, {{BRANCH}} for the blueprint (default: the checkout's git). */
+  blueprintContext?: ContextConstants;
   /** `--extra-plugin` (Action: `extra-plugins`): folders, ZIPs or git URLs installed before the plugin. */
   extraPlugins?: readonly string[];
   /** The Plugins directory's pluginfo.php (default: download.moodle.org's; MPC_PLUGINFO_URL). */

@@ -3,6 +3,7 @@
 // written); the plugin is mounted, not copied, so an edit shows on the next request; one warm PHP
 // answers page requests one at a time (queued, so concurrent requests cannot corrupt the site)
 // while Node serves the tree's static files itself. A one-time link logs the browser in as admin.
+import { gitContext } from '../blueprint/context.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -62,7 +63,11 @@ export async function startServe(options: ServeOptions): Promise<RunningSite> {
       `Cannot serve ${options.pluginDir}: ${plugin.installProblem() ?? 'version.php names no plugin'}.`,
       'Fix version.php (`moodle-plugin-check check --no-moodle` lists what is wrong with it).',
     );
-  const loaded = options.blueprint ? await loadBlueprint(options.blueprint) : undefined;
+  const loaded = options.blueprint
+    ? await loadBlueprint(options.blueprint, {
+        context: gitContext(options.pluginDir ?? process.cwd()),
+      })
+    : undefined;
   const { resolved, php } = await chooseMoodle({
     ...chooseVersions({ spec: options.moodle, php: options.php }, loaded),
     plugin,
@@ -126,8 +131,7 @@ export async function startServe(options: ServeOptions): Promise<RunningSite> {
       });
       const ok = run.steps.filter((s) => s.status === 'ok').length;
       options.log(`serve: blueprint ${loaded.source}: ${ok}/${run.steps.length} steps ok`);
-      const failed = run.failedIndex !== undefined ? run.steps[run.failedIndex] : undefined;
-      if (failed) options.log(`serve: ${describeFailure(failed)}`);
+      for (const i of run.failed) options.log(`serve: ${describeFailure(run.steps[i]!)}`);
       if (run.landingPage) landingPage = run.landingPage;
     }
     server = await site.server();

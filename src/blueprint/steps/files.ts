@@ -15,6 +15,8 @@ export const FILE_STEP_PATHS: Readonly<Record<string, readonly string[]>> = {
   copyFile: ['from', 'to'],
   moveFile: ['from', 'to'],
   unzip: ['destination', 'path'],
+  deleteFile: ['path'],
+  restoreCourse: ['path'],
 };
 
 const vfs = (step: BlueprintStep, key: string, ctx: StepContext): string =>
@@ -115,6 +117,29 @@ export const FILE_STEPS: Record<string, StepHandler> = {
       const to = vfs(step, 'to', ctx);
       ctx.site.files.move(from, to, `${ctx.where}.to`);
       return Promise.resolve(`moved ${from} to ${to}`);
+    },
+  },
+  deleteFile: {
+    kind: 'run',
+    run(step, ctx) {
+      const p = vfs(step, 'path', ctx);
+      return Promise.resolve(
+        ctx.site.files.delete(p, `${ctx.where}.path`) ? `deleted ${p}` : `${p} was not there`,
+      );
+    },
+  },
+  deleteFiles: {
+    kind: 'run',
+    run(step, ctx) {
+      const entries = Array.isArray(step.files) ? (step.files as unknown[]) : [];
+      let gone = 0;
+      for (const [i, e] of entries.entries()) {
+        const field = `${ctx.where}.files/${i}`;
+        const given = typeof e === 'string' ? e : (e as { path?: unknown }).path;
+        const p = siteVfsPath(typeof given === 'string' ? given : '', field);
+        if (ctx.site.files.delete(p, field)) gone++;
+      }
+      return Promise.resolve(`deleted ${gone} of ${entries.length} file(s)`);
     },
   },
   unzip: {

@@ -1,3 +1,4 @@
+import { ADMIN_STEPS } from './admin.js';
 import { FILE_STEPS } from './files.js';
 import { HTTP_STEPS } from './http.js';
 import { MOODLE_STEPS } from './moodle.js';
@@ -10,4 +11,5 @@ export const STEP_HANDLERS: Readonly<Record<string, StepHandler>> = {
   ...PLUGIN_STEPS,
   ...FILE_STEPS,
   ...HTTP_STEPS,
+  ...ADMIN_STEPS,
 };

@@ -31,6 +31,7 @@ function site(written: string[]): BlueprintSite {
       rmdir: no,
       copy: no,
       move: no,
+      delete: no,
     },
     runOps: no,
     runPhp: no,
@@ -57,7 +58,7 @@ describe.each<[string, BlueprintStep, RegExp]>([
     const run = await runBlueprint(loaded, site(written), {
       resolve: () => Promise.resolve(declaredHuge()),
     });
-    expect(run.failedIndex).toBe(0);
+    expect(run.failed).toEqual([0]);
     expect(run.steps[0]?.error).toMatch(message);
     expect(written).toEqual([]);
   });

@@ -299,6 +299,23 @@ export class Site {
 
   /** Moodle's $CFG->wwwroot and what PHP's requests say they were sent to. */
   private wwwrootValue = 'http://localhost';
+  /** A blueprint's phpConstants, defined in config.php before Moodle's setup. */
+  private constants: Record<string, string | number | boolean> = {};
+
+  /**
+   * Defines PHP constants (a blueprint's `phpConstants`) in config.php from the next PHP call on,
+   * each `if (!defined(...))`, as the Moodle Playground writes them. Names are checked here too:
+   * only `[A-Z_][A-Z0-9_]*` reaches PHP, and values are PHP literals, never code.
+   */
+  definePhpConstants(constants: Readonly<Record<string, string | number | boolean>>): void {
+    for (const [name, value] of Object.entries(constants)) {
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`not a PHP constant name: ${name}`);
+      if (typeof value === 'number' && !Number.isFinite(value))
+        throw new Error(`${name}: not a finite number`);
+      this.constants[name] = value;
+    }
+    this.writeConfig();
+  }
 
   get wwwroot(): string {
     return this.wwwrootValue;
@@ -802,10 +819,19 @@ export class Site {
     // php-wasm says SERVER_PORT 80 whatever port the request came to (it cannot read the port of
     // a Host header); Moodle would then redirect every request to its wwwroot. Only `serve` has one.
     const port = new URL(this.wwwroot).port;
+    const defines = Object.entries(this.constants)
+      .map(([name, v]) => {
+        const literal =
+          typeof v === 'string' ? phpString(v) : typeof v === 'boolean' ? String(v) : String(v);
+        return `if (!defined('${name}')) {\n    define('${name}', ${literal});\n}\n`;
+      })
+      .join('');
+    const withDefines =
+      defines === '' ? config : config.replace(/^\$CFG->phpunit_prefix/m, `${defines}$&`);
     const fixed =
       port === ''
-        ? config
-        : config.replace(
+        ? withDefines
+        : withDefines.replace(
             /^\$CFG->phpunit_prefix/m,
             `if (isset($_SERVER['HTTP_HOST'])) {\n    $_SERVER['SERVER_PORT'] = ${phpString(port)};\n}\n$&`,
           );

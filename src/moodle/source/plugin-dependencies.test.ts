@@ -619,6 +619,6 @@ describe('the parts', () => {
       expect(() => validatePluginfo(bad, 'u', 'block_course_contents')).toThrow(
         /unexpected answer/,
       );
-    expect(Object.keys(DEPENDENCY_RULES)).toHaveLength(9);
+    expect(Object.keys(DEPENDENCY_RULES)).toHaveLength(10);
   });
 });

@@ -2,6 +2,7 @@
 // --upgrade-from and --blueprint, the old version and the blueprint. All bad input is found here,
 // before any Moodle work.
 import { checkExtraPlugins } from './dependencies.js';
+import { gitContext } from '../../blueprint/context.js';
 import { RULE_IDS } from '../rules.js';
 import { loadBlueprint } from '../../blueprint/parse.js';
 import { loadPluginConfig, pathFilter, type PluginConfig } from '../../config/plugin-config.js';
@@ -25,7 +26,9 @@ export const detect: Phase = {
       if (ctx.upgradeSource.kind !== 'skip') loadOldPlugin(ctx.upgradeSource, ctx.plugin);
     }
     if (ctx.options.blueprint !== undefined)
-      ctx.blueprint = await loadBlueprint(ctx.options.blueprint);
+      ctx.blueprint = await loadBlueprint(ctx.options.blueprint, {
+        context: ctx.options.blueprintContext ?? gitContext(ctx.root),
+      });
     // Which Moodle and PHP (a preferredVersions.php we do not ship is bad input, found now).
     if (ctx.options.moodle) chooseVersions(ctx.options.moodleOptions ?? {}, ctx.blueprint);
   },
