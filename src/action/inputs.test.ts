@@ -170,3 +170,36 @@ describe('parseChecks', () => {
     expect(() => parseChecks('-files/nosuch')).toThrow(/not a rule of moodle-plugin-check/);
   });
 });
+
+describe('the copy-paste workflows', () => {
+  it('use only inputs action.yml declares', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { parse } = await import('yaml');
+    const root = path.resolve(import.meta.dirname, '../..');
+    const declared = (file: string): Set<string> =>
+      new Set(
+        Object.keys(
+          (parse(readFileSync(path.join(root, file), 'utf8')) as { inputs: object }).inputs,
+        ),
+      );
+    const action = declared('action.yml');
+    const publish = declared('publish/action.yml');
+    const dir = path.join(root, 'docs/workflows');
+    let seen = 0;
+    for (const f of readdirSync(dir)) {
+      const wf = parse(readFileSync(path.join(dir, f), 'utf8')) as {
+        jobs: Record<string, { steps?: { uses?: string; with?: Record<string, unknown> }[] }>;
+      };
+      for (const job of Object.values(wf.jobs))
+        for (const step of job.steps ?? []) {
+          if (!step.uses?.includes('/moodle-plugin-check')) continue;
+          const inputs = step.uses.includes('/publish@') ? publish : action;
+          for (const key of Object.keys(step.with ?? {}))
+            expect(inputs.has(key), `${f}: ${key}`).toBe(true);
+          seen++;
+        }
+    }
+    expect(seen).toBeGreaterThanOrEqual(4);
+  });
+});

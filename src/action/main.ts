@@ -35,6 +35,7 @@ import { restoreToolCache, saveToolCache } from './cache.js';
 import { publishComment } from './comment.js';
 import { useRunnerToolCache, useToolCacheDownloads } from './tool-cache.js';
 import { setDownloadTransport } from '../core/http.js';
+import { contextConstants } from '../blueprint/context.js';
 import { describeGitHubError, githubClient } from './octokit.js';
 import { changedLines, publishCheckRuns } from './check-run.js';
 import {
@@ -45,7 +46,7 @@ import {
   type RunContext,
 } from './context.js';
 import { ACTION_SPELLING, NO_MOODLE, OUTPUT, parseInputs, type ActionConfig } from './inputs.js';
-import { previewUrl } from './preview.js';
+import { commentPreview, pluginSupport, previewUrl } from './preview.js';
 import { branchLabel } from '../moodle/source/tree.js';
 
 export async function run(): Promise<void> {
@@ -127,6 +128,7 @@ async function runAction(): Promise<void> {
         ref: link.sha,
         pluginPath: config.pluginPath,
         component: first.plugin.component,
+        ...pluginSupport(config.pluginDir),
         ...(first.moodle
           ? { moodle: branchLabel(first.moodle.branch), php: first.moodle.php }
           : {}),
@@ -154,7 +156,7 @@ async function runAction(): Promise<void> {
         ctx,
         token: config.token,
         key,
-        body: renderComment(runs, { ...common, key }),
+        body: renderComment(runs, { ...common, ...commentPreview(preview), key }),
         runs,
         pluginPath: config.pluginPath,
         failOn,
@@ -207,6 +209,11 @@ async function checkAll(
           phpunit: { mode: config.phpunit, args: config.phpunitArgs },
           smoke: config.smoke,
           ...(config.extraPlugins.length ? { extraPlugins: config.extraPlugins } : {}),
+          blueprintContext: contextConstants({
+            repository: ctx.pr?.headRepo ?? ctx.repository,
+            ref: ctx.pr?.headSha ?? ctx.sha,
+            branch: process.env.GITHUB_HEAD_REF || process.env.GITHUB_REF_NAME || '',
+          }),
           spelling: ACTION_SPELLING,
           progress,
         });

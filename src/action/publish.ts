@@ -19,7 +19,7 @@ import {
   parsePayload,
   type CommentPayload,
 } from './payload.js';
-import { previewUrl } from './preview.js';
+import { commentPreview, previewUrl, supportFromReport } from './preview.js';
 import { branchLabel } from '../moodle/source/tree.js';
 import { repoParts, upsertComment } from './sticky-comment.js';
 
@@ -193,19 +193,25 @@ async function post(
     sha: run.headSha,
     pluginPath: payload.pluginPath,
   };
+  // No plugin files here: its range comes from the report, and landing pages that need files fall
+  // back to the type's own.
+  const support = supportFromReport(first.plugin, first.moodle?.branch);
+  if (support.note) log.info(`Preview: ${support.note}.`);
   const preview = previewUrl({
     ...(host ? { host } : {}),
     repository: run.headRepo,
     ref: run.headSha,
     pluginPath: payload.pluginPath,
     component: first.plugin.component,
+    ...(support.supported ? { supported: support.supported } : {}),
     ...(first.moodle ? { moodle: branchLabel(first.moodle.branch), php: first.moodle.php } : {}),
   });
+  if (preview.note) log.info(preview.note);
   const body = renderComment(payload.runs, {
     key: payload.key,
     failOn: payload.failOn,
     link,
-    ...(preview.url ? { previewUrl: preview.url } : {}),
+    ...commentPreview(preview),
   });
   const r = await upsertComment(
     gh,

@@ -1,5 +1,6 @@
 // `blueprint validate|preview-url` (and `blueprint run`, registered by its own function).
 // Each subcommand registers in its own function so they can be added independently.
+import { gitContext } from '../blueprint/context.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
@@ -32,7 +33,16 @@ export function addValidateCommand(group: Command, io: BlueprintCliIo): void {
         .default('text'),
     )
     .action(async (input: string, opts: { format: 'text' | 'json' }) => {
-      const loaded = await loadBlueprint(input);
+      // {{REPO}} and the like are the repository's context: sample values where git has none.
+      const loaded = await loadBlueprint(input, {
+        context: {
+          REPO: 'owner/repository',
+          OWNER: 'owner',
+          REF: '0000000000000000000000000000000000000000',
+          BRANCH: 'main',
+          ...gitContext(process.cwd()),
+        },
+      });
       const steps = loaded.blueprint.steps.map((s) => s.step);
       if (opts.format === 'json')
         io.stdout(`${JSON.stringify({ valid: true, source: loaded.source, steps }, null, 2)}\n`);
@@ -73,8 +83,14 @@ export function addPreviewUrlCommand(group: Command, io: BlueprintCliIo): void {
     .option('--plugin <dir>', 'plugin folder (its component is read from version.php)')
     .option('--component <type_name>', 'plugin component, instead of --plugin')
     .option('--host <url>', `Playground URL (default ${DEFAULT_PLAYGROUND_HOST})`)
-    .option('--moodle <version>', 'preferred Moodle version, e.g. 4.5')
-    .option('--php <version>', 'preferred PHP version, e.g. 8.3')
+    .option(
+      '--moodle <version>',
+      'Moodle to preview on, e.g. 4.5 (else the nearest the Playground ships and the plugin supports)',
+    )
+    .option(
+      '--php <version>',
+      'PHP to preview on, e.g. 8.3 (if the Playground has it for that Moodle)',
+    )
     .option(
       '--blueprint-path <path>',
       'path in the repository of a blueprint to link with ?blueprint-url= when the link is too long',
@@ -93,8 +109,9 @@ export function addPreviewUrlCommand(group: Command, io: BlueprintCliIo): void {
         throw new UserError(`--max-length ${opts.maxLength} is not a length (an integer >= 100).`);
       let component = opts.component;
       let pluginDir = '';
+      let plugin: Plugin | undefined;
       if (opts.plugin) {
-        const plugin = Plugin.load(opts.plugin);
+        plugin = Plugin.load(opts.plugin);
         component ??= plugin.component;
         if (!component)
           throw new UserError(
@@ -113,6 +130,12 @@ export function addPreviewUrlCommand(group: Command, io: BlueprintCliIo): void {
         component,
         pluginDir,
         maxUrlLength,
+        ...(plugin
+          ? {
+              supported: plugin.targetBranches().map((b) => b.branch),
+              hasFile: (rel: string) => plugin.has(rel),
+            }
+          : {}),
         ...(opts.host ? { host: opts.host } : {}),
         ...(opts.moodle ? { moodle: opts.moodle } : {}),
         ...(opts.php ? { php: opts.php } : {}),
@@ -122,6 +145,10 @@ export function addPreviewUrlCommand(group: Command, io: BlueprintCliIo): void {
       else if (link.url) io.stdout(`${link.url}\n`);
       if (link.fallbackReason && opts.format === 'text')
         io.stderr(`note: ${link.url ? '' : 'no preview link: '}${link.fallbackReason}\n`);
+      if (link.url && link.runs && link.differs && opts.format === 'text')
+        io.stderr(
+          `note: the preview runs Moodle ${link.runs.moodle} on PHP ${link.runs.php} (${link.differs})\n`,
+        );
       // No link is not bad input, but the caller asked for one and did not get it.
       if (!link.url) io.setExitCode(EXIT.findings);
     });

@@ -34,6 +34,10 @@ export interface CommentOptions {
   key: string;
   failOn: FailOn;
   previewUrl?: string;
+  /** The Moodle and PHP the preview boots, said under its button. */
+  previewRuns?: { moodle: string; php: string };
+  /** Why that is not what was checked ("checked: Moodle 5.2 on PHP 8.4 — …"). */
+  previewDiffers?: string;
   link?: SourceLink;
   /** How many of the worst findings to list. */
   maxFindings?: number;
@@ -75,11 +79,22 @@ export function renderComment(runs: readonly ReportRun[], options: CommentOption
     out.push('');
   }
   const button = previewButton(options.previewUrl);
-  if (button) out.push(button, '');
+  if (button) out.push(button, '', ...previewLine(options));
   const sha = options.link?.sha ? ` at ${options.link.sha.slice(0, 7)}` : '';
   if (first)
     out.push(
       `<sub>Checked${escapeMd(sha)} by ${escapeMd(first.tool.name)} ${escapeMd(first.tool.version)}. This comment is updated on every push.</sub>`,
     );
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Which Moodle the preview runs, always: the Playground ships fewer Moodle and PHP versions than
+ * a check can use, and a reviewer should not take the preview for the checked site.
+ */
+function previewLine(o: CommentOptions): string[] {
+  if (!o.previewRuns) return [];
+  const { moodle, php } = o.previewRuns;
+  const why = o.previewDiffers ? ` (${o.previewDiffers})` : '';
+  return [escapeMd(`The preview runs Moodle ${moodle} on PHP ${php}${why}.`), ''];
 }

@@ -169,6 +169,32 @@ describe('renderComment', () => {
     expect(md).toContain('Checked at aaaaaaa');
   });
 
+  it('says under the preview button which Moodle it runs, and why not the checked one', () => {
+    const options = { key: 'k', failOn: 'error' as const, previewUrl: 'https://play.example/?b=1' };
+    const same = renderComment([{ label: '4.5', report: report([]) }], {
+      ...options,
+      previewRuns: { moodle: '4.5', php: '8.3' },
+    });
+    expect(same).toMatch(
+      /Preview in Moodle Playground.*\)\n\nThe preview runs Moodle 4\.5 on PHP 8\.3\.\n/,
+    );
+    const other = renderComment([{ label: '5.2', report: report([]) }], {
+      ...options,
+      previewRuns: { moodle: '5.0', php: '8.4' },
+      previewDiffers: 'checked: Moodle 5.2 on PHP 8.4 — the plugin does not support <b>5.2</b>',
+    });
+    expect(other).toContain(
+      'The preview runs Moodle 5.0 on PHP 8.4 (checked: Moodle 5.2 on PHP 8.4 — the plugin does not support &lt;b&gt;5.2&lt;/b&gt;).',
+    );
+    // No button, no line.
+    const none = renderComment([{ label: '', report: report([]) }], {
+      key: 'k',
+      failOn: 'error',
+      previewRuns: { moodle: '5.0', php: '8.4' },
+    });
+    expect(none).not.toContain('The preview runs');
+  });
+
   it('keeps the list short', () => {
     const many = Array.from({ length: 25 }, (_, i): Finding => ({ ...warn, line: i + 1 }));
     const md = renderComment([{ label: '', report: report(many) }], { key: 'k', failOn: 'error' });
