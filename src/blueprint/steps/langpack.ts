@@ -39,7 +39,7 @@ export async function languagePack(
   }
   const file = path.join(dir, `${code}-${md5}.zip`);
   if (existsSync(file)) return readFileSync(file);
-  const part = `${file}.download`;
+  const part = `${file}.${process.pid}.download`;
   await downloadFile(`${base}/${version}/${code}.zip`, part);
   const bytes = readFileSync(part);
   const got = createHash('md5').update(bytes).digest('hex');
@@ -49,8 +49,10 @@ export async function languagePack(
       `${where}: the ${code} language pack downloaded from ${base} has md5 ${got}, but languages.md5 says ${md5}.`,
     );
   }
+  // An older pack of this language (another md5) gives way; the checked one is renamed in after.
   for (const old of readdirSync(dir))
-    if (old.startsWith(`${code}-`)) rmSync(path.join(dir, old), { force: true });
+    if (old.startsWith(`${code}-`) && old.endsWith('.zip'))
+      rmSync(path.join(dir, old), { force: true });
   renameSync(part, file);
   return bytes;
 }
