@@ -182,11 +182,24 @@ export const ADMIN_STEPS: Record<string, StepHandler> = {
         packs.push(await ctx.resolve(step.data as ResourceRef, `${ctx.where}.data`));
       } else
         for (const code of codes) packs.push(await languagePack(code, ctx.site.branch, ctx.where));
-      for (const [i, zip] of packs.entries())
-        unpackLanguage(zip, codes[i]!, ctx, `${ctx.where}.data`);
+      const installed = [...codes];
+      for (const [i, zip] of packs.entries()) {
+        let parent = unpackLanguage(zip, codes[i]!, ctx, `${ctx.where}.data`);
+        // Moodle's lang_installer queues a pack's parent (pt_br needs pt); so does this step.
+        while (parent && parent !== 'en' && !installed.includes(parent)) {
+          if (ctx.site.files.exists(`/persist/moodledata/lang/${parent}/langconfig.php`)) break;
+          installed.push(parent);
+          const next = await languagePack(
+            parent,
+            ctx.site.branch,
+            `${ctx.where} (parent of ${codes[i]!})`,
+          );
+          parent = unpackLanguage(next, parent, ctx, `${ctx.where}.data`);
+        }
+      }
       return {
         op: 'installLanguagePack',
-        args: { languages: codes, setDefault: step.setDefault === true },
+        args: { languages: installed, setDefault: step.setDefault === true },
       };
     },
   },
@@ -216,8 +229,11 @@ function languageCodes(step: BlueprintStep, where: string): string[] {
   return codes;
 }
 
-/** A language pack ZIP (one folder named after the code) into moodledata/lang/<code>. */
-function unpackLanguage(zip: Uint8Array, code: string, ctx: StepContext, field: string): void {
+/**
+ * A language pack ZIP (one folder named after the code) into moodledata/lang/<code>; returns the
+ * pack's parent language from its langconfig.php ('' when it has none).
+ */
+function unpackLanguage(zip: Uint8Array, code: string, ctx: StepContext, field: string): string {
   const entries = unzipBounded(zip, `${field}: the ${code} language pack`);
   const names = Object.keys(entries);
   if (!names.some((n) => n === `${code}/langconfig.php`))
@@ -229,4 +245,8 @@ function unpackLanguage(zip: Uint8Array, code: string, ctx: StepContext, field: 
     if (!rel.startsWith(`${code}/`) || name.endsWith('/')) continue;
     ctx.site.files.write(`/persist/moodledata/lang/${rel}`, data, field);
   }
+  const config = strFromU8(entries[`${code}/langconfig.php`]!);
+  const parent =
+    /\$string\[\s*'parentlanguage'\s*\]\s*=\s*'([a-z][a-z0-9_]*)'/.exec(config)?.[1] ?? '';
+  return parent === code ? '' : parent;
 }

@@ -8,9 +8,16 @@ import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../core/errors.js';
 import { languagePack } from './langpack.js';
+import { runBlueprint } from '../executor.js';
+import type { BlueprintSite, MoodleOp } from '../site-api.js';
+import type { LoadedBlueprint } from '../types.js';
 
 const zip = zipSync({ 'xx/langconfig.php': strToU8("<?php $string['thislanguage'] = 'X';") });
 const md5 = createHash('md5').update(zip).digest('hex');
+// A child pack, as pt_br is of pt: its langconfig.php names its parent.
+const kid = zipSync({
+  'xx_kid/langconfig.php': strToU8("<?php $string['parentlanguage'] = 'xx';"),
+});
 let server: Server;
 let base = '';
 let index = '';
@@ -22,6 +29,7 @@ beforeAll(async () => {
     asked.push(req.url ?? '');
     if (req.url === '/4.5/languages.md5') res.end(index);
     else if (req.url === '/4.5/xx.zip') res.end(Buffer.from(zip));
+    else if (req.url === '/4.5/xx_kid.zip') res.end(Buffer.from(kid));
     else {
       res.writeHead(404);
       res.end();
@@ -69,5 +77,51 @@ describe('languagePack (Moodle’s langpack/<X.Y>/<code>.zip and languages.md5)'
 
   it('names a code the index does not have', async () => {
     await expect(languagePack('zz', 405, 'steps/0')).rejects.toThrow(/no "zz" language pack/);
+  });
+});
+
+describe('installLanguagePack', () => {
+  it('unpacks into moodledata/lang and queues the parent language, as Moodle’s installer does', async () => {
+    index = `xx,${md5},Test\nxx_kid,${createHash('md5').update(kid).digest('hex')},Kid\n`;
+    const written: string[] = [];
+    const ops: MoodleOp[] = [];
+    const no = (): never => {
+      throw new Error('not used');
+    };
+    const site = {
+      webRoot: '/www/moodle',
+      branch: 405,
+      files: {
+        exists: (vfs: string) => written.includes(vfs),
+        read: no,
+        write: (vfs: string) => written.push(vfs),
+        mkdir: no,
+        rmdir: no,
+        copy: no,
+        move: no,
+        delete: no,
+      },
+      runOps: (batch: readonly MoodleOp[]) => {
+        ops.push(...batch);
+        return Promise.resolve({
+          results: batch.map((o) => ({ index: o.index, ok: true, ms: 1 })),
+          totalMs: 1,
+        });
+      },
+      runPhp: no,
+      request: no,
+      upgrade: no,
+    } as unknown as BlueprintSite;
+    const loaded = {
+      blueprint: { steps: [{ step: 'installLanguagePack', language: 'xx_kid', setDefault: true }] },
+      source: 'test',
+    } as LoadedBlueprint;
+    const run = await runBlueprint(loaded, site);
+    expect(run.failed).toEqual([]);
+    expect(written).toEqual([
+      '/persist/moodledata/lang/xx_kid/langconfig.php',
+      '/persist/moodledata/lang/xx/langconfig.php',
+    ]);
+    expect(ops.map((o) => o.args)).toEqual([{ languages: ['xx_kid', 'xx'], setDefault: true }]);
   });
 });
