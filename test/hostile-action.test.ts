@@ -73,6 +73,8 @@ function runBuiltAction(workspace: string, inputs: Record<string, string>): Ran 
     RUNNER_TEMP: files.runnerTemp,
     'INPUT_GITHUB-TOKEN': TOKEN,
     INPUT_COMMENT: 'false',
+    // No GitHub API here (127.0.0.1:9): nothing would come of the check runs but retries.
+    'INPUT_CHECK-RUN': 'false',
     INPUT_CACHE: 'false',
     'INPUT_UPGRADE-FROM': 'none',
   });

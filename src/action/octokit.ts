@@ -57,7 +57,7 @@ export function githubClient(o: ClientOptions): GitHubClient {
       baseUrl: o.baseUrl.replace(/\/$/, ''),
       userAgent: `moodle-plugin-check/${TOOL.version}`,
       retry: {
-        retries: o.retries ?? 4,
+        retries: o.retries ?? 3,
         retryAfterBaseValue: base,
         doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
       },
