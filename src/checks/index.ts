@@ -1,3 +1,4 @@
+import { amdFamily } from './amd.js';
 import { classesFamily } from './classes.js';
 import { dbFamily } from './db.js';
 import { environmentFamily } from './environment.js';
@@ -24,4 +25,5 @@ export const FAMILIES: readonly CheckFamily[] = [
   thirdpartylibsFamily,
   environmentFamily,
   filesFamily,
+  amdFamily,
 ];
