@@ -2,6 +2,7 @@
 // Names live here and nowhere else; action.yml must list the same ones (a test compares them).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { isUrlSpec } from '../moodle/source/plugin-dependencies.js';
 import { RULE_IDS } from '../pipeline/rules.js';
 import { UserError } from '../core/errors.js';
 import type { InputSpelling } from '../core/inputs.js';
@@ -352,7 +353,7 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
         .split('\n')
         .map((l) => l.trim())
         .filter((l) => l !== '' && !l.startsWith('#'))
-        .map((l) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(l) ? l : path.resolve(workspace, l))),
+        .map((l) => (isUrlSpec(l) ? l : path.resolve(workspace, l))),
     ),
     ...(playgroundHost ? { playgroundHost } : {}),
     token,

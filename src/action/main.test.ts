@@ -306,6 +306,15 @@ describe('action: bad input and unsafe setups', () => {
     [{ 'plugin-path': '../x' }, "Input 'plugin-path' is '../x'"],
     [{ php: '5.6' }, "Input 'php' is '5.6'"],
     [{ comment: 'maybe' }, "Input 'comment' is 'maybe'"],
+    [{ 'check-run': 'perhaps' }, "Input 'check-run' is 'perhaps'"],
+    [
+      { 'extra-plugins': 'vendor/nowhere' },
+      `\`extra-plugins: ${REPO_ROOT}/vendor/nowhere\`: ${REPO_ROOT}/vendor/nowhere does not exist.`,
+    ],
+    [
+      { 'extra-plugins': 'ssh://git@example.org/x.git' },
+      '`extra-plugins: ssh://git@example.org/x.git`: only https://, http:// and file:// git URLs',
+    ],
     [{ checks: 'nosuch' }, "Input 'checks' has 'nosuch'"],
     [{ 'playground-host': 'ftp://x' }, "Input 'playground-host' must be an https:// URL"],
     [

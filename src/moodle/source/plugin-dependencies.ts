@@ -642,7 +642,7 @@ class Resolver {
     const value = spec.trim();
     if (value === '') throw new UserError('An extra plugin is empty.', EXTRA_HINT);
     let found: { dir: string; from: string } | undefined;
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    if (isUrlSpec(value)) {
       const { url, ref } = parseGitSpec(value, shown);
       const dir = await this.gitExtra(url, ref, shown);
       if (!dir) {
@@ -993,6 +993,11 @@ export function parseGitSpec(spec: string, shown = spec): { url: string; ref?: s
   if (ref !== undefined && (!/^[\w./-]+$/.test(ref) || ref.startsWith('-') || ref.includes('..')))
     throw new UserError(`${shown}: "${ref}" is not a branch, tag or commit name.`, EXTRA_HINT);
   return ref !== undefined ? { url, ref } : { url };
+}
+
+/** Whether an extra plugin is given as a URL (`scheme://…`) rather than a path. */
+export function isUrlSpec(spec: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(spec);
 }
 
 /** The URL without its user and password, for messages, logs and the cache's notes. */

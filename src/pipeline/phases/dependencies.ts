@@ -9,6 +9,7 @@ import { input } from '../../core/inputs.js';
 import { cacheRoot } from '../../moodle/source/cache-dir.js';
 import {
   DEPENDENCY_RULES,
+  isUrlSpec,
   parseGitSpec,
   resolveDependencies,
   type ResolvedPlugin,
@@ -97,7 +98,7 @@ export const dependencies: Phase = {
 export function checkExtraPlugins(specs: readonly string[]): void {
   for (const spec of specs) {
     const shown = input('extra-plugin', spec);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+    if (isUrlSpec(spec)) {
       parseGitSpec(spec, shown);
       continue;
     }
