@@ -13,6 +13,7 @@ const LAYERS = [
   ['serve'],
   ['pipeline'],
   ['checks'],
+  ['style'],
   ['blueprint'],
   ['config'],
   ['phpunit'],

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
-import { ALL_RULES } from '../pipeline/rules.js';
+import { ALL_RULES, rulesFor } from '../pipeline/rules.js';
 import { EXIT, UserError } from '../core/errors.js';
 import { CLI_SPELLING } from '../core/inputs.js';
 import { TOOL } from '../core/version.js';
@@ -13,7 +13,7 @@ import { runCheck } from '../pipeline/pipeline.js';
 import type { DbKind } from '../moodle/site/site.js';
 import { addMoodleCommands } from './moodle-commands.js';
 import { addBlueprintCommands } from './blueprint-commands.js';
-import { addPhpunitCommands } from './phpunit-commands.js';
+import { addCsCommands, addPhpunitCommands } from './phpunit-commands.js';
 import { addServeCommand } from './serve-command.js';
 import { parsePhpunitArgs } from '../phpunit/args.js';
 import { failsOn, type CheckReport, type FailOn } from '../report/model.js';
@@ -66,7 +66,7 @@ export function render(report: CheckReport, format: Format, color: boolean): str
     case 'github':
       return formatGithub(report);
     case 'sarif':
-      return inertJson(formatSarif(report, ALL_RULES));
+      return inertJson(formatSarif(report, rulesFor(report.findings)));
     case 'text':
       return formatText(report, { color });
   }
@@ -150,6 +150,16 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       (value: string, list: string[]) => [...list, value],
       [] as string[],
     )
+    .option(
+      '--no-cs',
+      'do not run PHP_CodeSniffer with Moodle’s standard (phase coding-style, cs/* rules; on by default, needs no Moodle)',
+    )
+    .addOption(
+      new Option(
+        '--cs-standard <standard>',
+        'the coding-style standard: moodle (the Plugins directory’s) or moodle-extra; default the config’s cs-standard, else moodle',
+      ).choices(['moodle', 'moodle-extra']),
+    )
     .option('--junit <file>', 'write the PHPUnit results as JUnit XML to this file')
     .action(
       async (
@@ -158,6 +168,8 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
           phpunit?: boolean;
           phpunitArgs?: string;
           smoke: boolean;
+          cs: boolean;
+          csStandard?: 'moodle' | 'moodle-extra';
           extraPlugin: string[];
           junit?: string;
           format: Format;
@@ -196,6 +208,10 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
             args: parsePhpunitArgs(opts.phpunitArgs),
           },
           smoke: opts.smoke,
+          codingStyle: {
+            enabled: opts.cs,
+            ...(opts.csStandard !== undefined ? { standard: opts.csStandard } : {}),
+          },
           ...(opts.extraPlugin.length ? { extraPlugins: opts.extraPlugin } : {}),
           progress,
         }).finally(() => {
@@ -226,6 +242,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
 
   addMoodleCommands(program, io.stdout);
   addPhpunitCommands(program, io.stdout);
+  addCsCommands(program, io.stdout);
   addServeCommand(program, io);
   addBlueprintCommands(program, { ...io, setExitCode: (c) => (code = c) });
 

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { cacheRoot } from '../core/cache-dir.js';
+import { UserError } from '../core/errors.js';
 import { importPackages, packagesDir } from '../phpunit/packages.js';
+import { CS_PACKAGES, ensureToolchain } from '../style/toolchain.js';
 
 /** `phpunit import <dir>`: PHPUnit's Composer packages into the cache, for offline runs. */
 export function addPhpunitCommands(program: Command, out: (s: string) => void): void {
@@ -20,5 +22,33 @@ export function addPhpunitCommands(program: Command, out: (s: string) => void): 
       out(
         `${imported.length} package${imported.length === 1 ? '' : 's'} in ${packagesDir(cacheRoot())}; a run uses those its Moodle tree’s composer.lock names.\n`,
       );
+    });
+}
+
+/**
+ * `cs import <dir>`: the coding-style toolchain (PHP_CodeSniffer, moodle-cs, PHPCSUtils,
+ * PHPCSExtra) into the cache, laid out like PHPUnit's packages; then says whether the pinned set
+ * is complete and is what was pinned. A package that is not is bad input (exit 2).
+ */
+export function addCsCommands(program: Command, out: (s: string) => void): void {
+  const cs = program
+    .command('cs')
+    .description('manage the coding-style tools (PHP_CodeSniffer and moodle-cs) in the cache');
+  cs.command('import')
+    .description(
+      `copy their sources, laid out as <dir>/<vendor>/<name>/<commit>/, into the cache (read-only), for runs without network; pinned: ${CS_PACKAGES.map((p) => `${p.name} ${p.version} (${p.reference.slice(0, 8)})`).join(', ')}`,
+    )
+    .argument('<dir>', 'the folder holding <vendor>/<name>/<commit>/ package sources')
+    .action(async (dir: string) => {
+      const imported = importPackages(dir, cacheRoot());
+      for (const p of imported)
+        out(`${p.replaced ? 'Replaced' : 'Imported'} ${p.name} at ${p.reference.slice(0, 12)}\n`);
+      const tools = await ensureToolchain({ offline: true });
+      if (!tools.ok)
+        throw new UserError(
+          `The coding-style tools are not usable yet: ${tools.why}`,
+          `Import each of ${CS_PACKAGES.map((p) => `${p.name}/${p.reference}`).join(', ')}.`,
+        );
+      out(`Coding-style tools ready: ${tools.versions}.\n`);
     });
 }

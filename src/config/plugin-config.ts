@@ -3,6 +3,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import picomatch from 'picomatch';
 import { parseDocument } from 'yaml';
 import { UserError } from '../core/errors.js';
+import { isCsRuleId } from '../core/rules.js';
 import { readUserFile } from '../core/host-paths.js';
 
 export const CONFIG_FILE = '.moodle-plugin-check.yml';
@@ -13,6 +14,8 @@ export interface PluginConfig {
   disable: readonly string[];
   /** Globs, relative to the plugin root, of files no rule reports on. */
   ignore: readonly string[];
+  /** The coding-style standard (cs/*): moodle (the default) or moodle-extra. */
+  csStandard?: 'moodle' | 'moodle-extra';
   /** Default for --fail-on when the command line does not set it. */
   failOn?: 'error' | 'warning' | 'never';
 }
@@ -21,7 +24,11 @@ const SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    disable: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9-]+/(\\*|[a-z0-9-]+)$' } },
+    disable: {
+      type: 'array',
+      items: { type: 'string', pattern: '^([a-z0-9-]+/(\\*|[a-z0-9-]+)|cs/[A-Za-z0-9_.]+)$' },
+    },
+    'cs-standard': { enum: ['moodle', 'moodle-extra'] },
     ignore: { type: 'array', items: { type: 'string', minLength: 1 } },
     'fail-on': { enum: ['error', 'warning', 'never'] },
   },
@@ -69,7 +76,7 @@ export function loadPluginConfig(
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       throw new UserError(
         `${CONFIG_FILE}: unknown key '${key}'.`,
-        'Allowed keys: disable (rule ids or family/*), ignore (globs), fail-on (error|warning|never).',
+        'Allowed keys: disable (rule ids or family/*), ignore (globs), fail-on (error|warning|never), cs-standard (moodle or moodle-extra).',
       );
     }
     if (e?.keyword === 'pattern') {
@@ -80,11 +87,16 @@ export function loadPluginConfig(
     }
     throw new UserError(`${CONFIG_FILE}: ${where || 'the file'} ${e?.message ?? 'is invalid'}.`);
   }
-  const obj = data as { disable?: string[]; ignore?: string[]; 'fail-on'?: PluginConfig['failOn'] };
+  const obj = data as {
+    disable?: string[];
+    ignore?: string[];
+    'fail-on'?: PluginConfig['failOn'];
+    'cs-standard'?: PluginConfig['csStandard'];
+  };
   const families = new Set([...knownRuleIds].map((id) => id.split('/')[0]));
   for (const id of obj.disable ?? []) {
     const [family, name] = id.split('/');
-    const known = name === '*' ? families.has(family) : knownRuleIds.has(id);
+    const known = name === '*' ? families.has(family) : knownRuleIds.has(id) || isCsRuleId(id);
     if (!known) {
       throw new UserError(
         `${CONFIG_FILE}: disable lists '${id}', which is not a rule of moodle-plugin-check.`,
@@ -96,6 +108,7 @@ export function loadPluginConfig(
     disable: Object.freeze([...(obj.disable ?? [])]),
     ignore: Object.freeze([...(obj.ignore ?? [])]),
     ...(obj['fail-on'] ? { failOn: obj['fail-on'] } : {}),
+    ...(obj['cs-standard'] ? { csStandard: obj['cs-standard'] } : {}),
   });
 }
 

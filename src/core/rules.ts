@@ -42,3 +42,14 @@ export function makeFinding(
     ...(hint !== undefined ? { hint } : {}),
   };
 }
+
+/** The family whose rule ids are PHP_CodeSniffer's sniff codes (src/style/rules.ts). */
+export const CS_FAMILY = 'cs';
+
+/** A sniff code as phpcs prints it: Standard.Category.Sniff.Code (Internal.* codes have three parts). */
+const SNIFF_CODE = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+){2,3}$/;
+
+/** Whether an id is a cs/* rule: `cs/` and a sniff code (so the config may name one). */
+export function isCsRuleId(id: string): boolean {
+  return id.startsWith(`${CS_FAMILY}/`) && SNIFF_CODE.test(id.slice(CS_FAMILY.length + 1));
+}

@@ -35,6 +35,11 @@ export interface CheckOptions {
   spelling?: InputSpelling;
   /** Phase phpunit: `auto` runs it when the plugin has tests (the CLI's and the Action's default), `off` (the default here) not at all; `args`: `--phpunit-args`. */
   phpunit?: { mode: 'auto' | 'on' | 'off'; args?: readonly string[] };
+  /**
+   * Phase coding-style (PHP_CodeSniffer with moodle-cs, in php-wasm): on for the CLI and the Action
+   * by default, off here by default. `standard` overrides the config's `cs-standard`.
+   */
+  codingStyle?: { enabled: boolean; standard?: 'moodle' | 'moodle-extra' };
   /** Phase smoke: open the plugin's pages after install (the CLI's and the Action's default); off here by default. */
   smoke?: boolean;
   /** {{REPO}}, {{OWNER}}, {{REF}}, {{BRANCH}} for the blueprint (default: the checkout's git). */

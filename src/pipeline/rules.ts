@@ -5,8 +5,10 @@ import { SMOKE_RULES } from './smoke-output.js';
 import { BLUEPRINT_RULES } from '../blueprint/rules.js';
 import { FAMILIES } from '../checks/index.js';
 import { CRASH_RULE } from '../checks/run.js';
-import type { RuleMeta } from '../core/rules.js';
+import { isCsRuleId, type RuleMeta } from '../core/rules.js';
+import type { Severity } from '../core/finding.js';
 import { PHPUNIT_RULES } from '../phpunit/results.js';
+import { CS_RULES, csRule } from '../style/rules.js';
 import { ENVIRONMENT_EVAL_RULES } from './phases/environment-eval.js';
 import { INSTALL_RULES } from './phases/install-output.js';
 import { DEPENDENCY_RULES } from '../moodle/source/plugin-dependencies.js';
@@ -23,6 +25,7 @@ export const ALL_RULES: readonly RuleMeta[] = [
   ...Object.values(PHPUNIT_RULES),
   ...Object.values(SMOKE_RULES),
   ...Object.values(DEPENDENCY_RULES),
+  ...CS_RULES,
   CRASH_RULE,
 ];
 
@@ -30,4 +33,16 @@ export const RULE_IDS: ReadonlySet<string> = new Set(ALL_RULES.map((r) => r.id))
 
 export function ruleMeta(id: string): RuleMeta | undefined {
   return ALL_RULES.find((r) => r.id === id);
+}
+
+/**
+ * The catalogue plus a rule for each cs/<sniff code> the report holds (their ids are phpcs's), so
+ * SARIF can describe every result.
+ */
+export function rulesFor(findings: readonly { ruleId: string; severity: Severity }[]): RuleMeta[] {
+  const extra = new Map<string, RuleMeta>();
+  for (const f of findings)
+    if (!RULE_IDS.has(f.ruleId) && isCsRuleId(f.ruleId) && !extra.has(f.ruleId))
+      extra.set(f.ruleId, csRule(f.ruleId.slice(3), f.severity));
+  return [...ALL_RULES, ...extra.values()];
 }

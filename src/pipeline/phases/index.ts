@@ -1,5 +1,6 @@
 // The phases of `check`, in the order they run. Adding a capability is adding a file here.
 import { blueprint } from './blueprint.js';
+import { codingStyle } from './coding-style.js';
 import { dependencies } from './dependencies.js';
 import { detect } from './detect.js';
 import { environment } from './environment.js';
@@ -14,6 +15,7 @@ import { upgradePath } from './upgrade-path.js';
 export const PHASES: readonly Phase[] = [
   detect,
   lint,
+  codingStyle,
   provision,
   dependencies,
   install,

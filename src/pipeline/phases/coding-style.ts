@@ -1,0 +1,89 @@
+// coding-style: PHP_CodeSniffer with Moodle's moodle standard (moodle-cs), as the Plugins
+// directory's prechecker and moodle-plugin-ci run it, inside php-wasm on the PHP files the plugin
+// ships (third-party locations left out). Each message is a cs/<sniff code> finding. Static: it
+// runs with --no-moodle too, and needs no Moodle tree. What cannot run says why, never "passed".
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { cacheRoot } from '../../core/cache-dir.js';
+import { makeFinding } from '../../core/rules.js';
+import { resolveRuntimePackage } from '../../php/runtime-package.js';
+import { allPlugins } from '../../checks/run.js';
+import { csRule } from '../../style/rules.js';
+import { ownRuleset, phpcsFiles, PhpcsError, runPhpcs } from '../../style/phpcs.js';
+import { ensureToolchain } from '../../style/toolchain.js';
+import type { Phase } from './phase.js';
+
+/** phpcs needs no particular PHP; this one ships with the tool. */
+const PHP = '8.3';
+
+export const codingStyle: Phase = {
+  name: 'coding-style',
+  // runCheck() callers (tests, the bench) opt in; the CLI and the Action default to on.
+  listed: (ctx) => ctx.options.codingStyle?.enabled === true,
+  skipped(ctx) {
+    if (phpcsFiles(ctx.plugin, allPlugins).length === 0)
+      return 'skipped: the plugin ships no PHP files outside its third-party locations';
+    return undefined;
+  },
+  async run(ctx, phase, run) {
+    const offline = ctx.moodleOptions.offline === true;
+    const tools = await ensureToolchain({
+      ...(offline ? { offline: true } : {}),
+      onDownload: (p) => {
+        run.progress.note(`coding-style: downloading ${p.name} ${p.version}`);
+      },
+    });
+    if (!tools.ok) {
+      phase.status = 'skipped';
+      phase.detail = `not run: ${tools.why}`;
+      return;
+    }
+    try {
+      await resolveRuntimePackage(PHP);
+    } catch (e) {
+      phase.status = 'skipped';
+      phase.detail = `not run: PHP ${PHP} for php-wasm cannot be had (${(e as Error).message})`;
+      return;
+    }
+    const standard = ctx.options.codingStyle?.standard ?? ctx.config.csStandard ?? 'moodle';
+    const branch = Math.max(...ctx.plugin.targetBranches().map((b) => b.branch));
+    const key = createHash('sha256')
+      .update(`${ctx.plugin.component ?? ''}\0${standard}\0${branch}\0${tools.versions}`)
+      .digest('hex')
+      .slice(0, 16);
+    const own = ownRuleset(ctx.plugin);
+    run.progress.note(
+      `coding-style: phpcs ${own ? `with the plugin’s ${own}` : `--standard=${standard}`} (${tools.versions})`,
+    );
+    let result;
+    try {
+      result = await runPhpcs(ctx.plugin, allPlugins, {
+        tools: tools.dirs,
+        standard,
+        branch,
+        php: PHP,
+        workers: Math.min(2, availableParallelism()),
+        cacheDir: path.join(cacheRoot(), 'cs-cache', key),
+      });
+    } catch (e) {
+      if (!(e instanceof PhpcsError)) throw e;
+      phase.status = 'failed';
+      phase.detail = `not run: ${e.message}`;
+      return;
+    }
+    const kept = run.add(
+      result.messages.map((m) =>
+        makeFinding(
+          csRule(m.source, m.type === 'ERROR' ? 'error' : 'warning'),
+          m.message,
+          { file: m.file, line: m.line, column: m.column },
+          m.fixable ? 'phpcbf can fix this one.' : undefined,
+        ),
+      ),
+    );
+    const errors = result.messages.filter((m) => m.type === 'ERROR').length;
+    if (kept.some((f) => f.severity === 'error')) phase.status = 'failed';
+    phase.detail = `phpcs --standard=${result.standard} on ${result.files} PHP file(s): ${errors} error(s), ${result.messages.length - errors} warning(s) (${tools.versions})`;
+  },
+};
