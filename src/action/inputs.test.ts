@@ -98,6 +98,23 @@ describe('parseInputs', () => {
     );
   });
 
+  it('reads coding-style (default on, the config’s standard); a bad value names the input', () => {
+    const base = { 'plugin-path': 'fixtures/plugins/mod_example' };
+    expect(parseInputs(read(base), REPO_ROOT).codingStyle).toEqual({ enabled: true });
+    expect(
+      parseInputs(read({ ...base, 'coding-style': 'moodle-extra' }), REPO_ROOT).codingStyle,
+    ).toEqual({
+      enabled: true,
+      standard: 'moodle-extra',
+    });
+    expect(parseInputs(read({ ...base, 'coding-style': 'false' }), REPO_ROOT).codingStyle).toEqual({
+      enabled: false,
+    });
+    expect(() => parseInputs(read({ ...base, 'coding-style': 'psr12' }), REPO_ROOT)).toThrow(
+      /Input 'coding-style' is 'psr12'/,
+    );
+  });
+
   it('reads smoke (default true)', () => {
     const base = { 'plugin-path': 'fixtures/plugins/mod_example' };
     expect(parseInputs(read(base), REPO_ROOT).smoke).toBe(true);

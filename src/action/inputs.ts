@@ -34,6 +34,7 @@ export const INPUT = {
   phpunit: 'phpunit',
   phpunitArgs: 'phpunit-args',
   smoke: 'smoke',
+  codingStyle: 'coding-style',
 } as const;
 
 export const OUTPUT = {
@@ -83,6 +84,8 @@ export interface ActionConfig {
   phpunitArgs: readonly string[];
   /** `smoke`: open the plugin's pages after install (default true). */
   smoke: boolean;
+  /** `coding-style`: moodle (default), moodle-extra, or false. */
+  codingStyle: { enabled: boolean; standard?: 'moodle' | 'moodle-extra' };
   comment: boolean;
   /** `extra-plugins`: one per line, folders and ZIPs (relative to the workspace) or git URLs. */
   extraPlugins: readonly string[];
@@ -115,6 +118,23 @@ export function parseBoolean(name: string, raw: string, fallback: boolean): bool
     `Input '${name}' is '${raw}', which is not on or off.`,
     `Set ${name}: true or ${name}: false.`,
   );
+}
+
+/** `coding-style`: a standard (moodle, moodle-extra), or on/off; empty: on, the config's standard. */
+export function parseCodingStyle(raw: string): {
+  enabled: boolean;
+  standard?: 'moodle' | 'moodle-extra';
+} {
+  const v = raw.trim().toLowerCase();
+  if (v === 'moodle' || v === 'moodle-extra') return { enabled: true, standard: v };
+  try {
+    return { enabled: parseBoolean(INPUT.codingStyle, raw, true) };
+  } catch {
+    throw new UserError(
+      `Input '${INPUT.codingStyle}' is '${raw}', which is not a standard nor on or off.`,
+      `Set ${INPUT.codingStyle}: moodle, moodle-extra, or false.`,
+    );
+  }
 }
 
 /** The longest timeout a Node timer holds (~24.8 days); setTimeout fires at once for longer. */
@@ -346,6 +366,7 @@ export function parseInputs(get: InputReader, workspace: string): Readonly<Actio
     phpunit,
     phpunitArgs: Object.freeze(phpunitArgs),
     smoke: parseBoolean(INPUT.smoke, get(INPUT.smoke), true),
+    codingStyle: parseCodingStyle(get(INPUT.codingStyle)),
     comment,
     checkRun: parseBoolean(INPUT.checkRun, get(INPUT.checkRun), true),
     extraPlugins: Object.freeze(

@@ -208,6 +208,7 @@ async function checkAll(
           disable: config.disable,
           phpunit: { mode: config.phpunit, args: config.phpunitArgs },
           smoke: config.smoke,
+          codingStyle: config.codingStyle,
           ...(config.extraPlugins.length ? { extraPlugins: config.extraPlugins } : {}),
           blueprintContext: contextConstants({
             repository: ctx.pr?.headRepo ?? ctx.repository,

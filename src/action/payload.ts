@@ -43,7 +43,11 @@ const FINDING = {
   required: ['ruleId', 'severity', 'message'],
   additionalProperties: false,
   properties: {
-    ruleId: { type: 'string', pattern: '^[a-z0-9-]+/[a-z0-9-]+$', maxLength: 100 },
+    ruleId: {
+      type: 'string',
+      pattern: '^([a-z0-9-]+/[a-z0-9-]+|cs/[A-Za-z][A-Za-z0-9_.]*)$',
+      maxLength: 100,
+    },
     severity: { enum: ['error', 'warning', 'notice'] },
     file: nullable({ type: 'string', maxLength: 500, pattern: '^[^\\n\\r]*$' }),
     line: nullable({ type: 'integer', minimum: 1 }),
