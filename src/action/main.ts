@@ -209,6 +209,7 @@ async function checkAll(
           phpunit: { mode: config.phpunit, args: config.phpunitArgs },
           smoke: config.smoke,
           codingStyle: config.codingStyle,
+          prechecks: true,
           ...(config.extraPlugins.length ? { extraPlugins: config.extraPlugins } : {}),
           blueprintContext: contextConstants({
             repository: ctx.pr?.headRepo ?? ctx.repository,

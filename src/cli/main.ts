@@ -154,6 +154,10 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
       '--no-cs',
       'do not run PHP_CodeSniffer with Moodle’s standard (phase coding-style, cs/* rules; on by default, needs no Moodle)',
     )
+    .option(
+      '--no-prechecks',
+      'do not run the rest of the prechecker’s families: phpdoc (moodlecheck), templates (mustache), javascript (ESLint) and css (stylelint)',
+    )
     .addOption(
       new Option(
         '--cs-standard <standard>',
@@ -169,6 +173,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
           phpunitArgs?: string;
           smoke: boolean;
           cs: boolean;
+          prechecks: boolean;
           csStandard?: 'moodle' | 'moodle-extra';
           extraPlugin: string[];
           junit?: string;
@@ -208,6 +213,7 @@ export async function main(argv: readonly string[], rawIo: Io = defaultIo): Prom
             args: parsePhpunitArgs(opts.phpunitArgs),
           },
           smoke: opts.smoke,
+          prechecks: opts.prechecks,
           codingStyle: {
             enabled: opts.cs,
             ...(opts.csStandard !== undefined ? { standard: opts.csStandard } : {}),

@@ -199,7 +199,12 @@ export interface ImportedPackage {
  * `phpunit import <dir>`: copies every `<dir>/<vendor>/<name>/<commit>/` that holds a composer.json
  * naming that package into the cache. The folder is only read. Nothing found is bad input.
  */
-export function importPackages(dir: string, root = cacheRoot()): ImportedPackage[] {
+export function importPackages(
+  dir: string,
+  root = cacheRoot(),
+  /** Packages known to have no composer.json (a Moodle plugin used as a tool): taken by their folder names. */
+  withoutComposer: ReadonlySet<string> = new Set(),
+): ImportedPackage[] {
   const base = path.resolve(dir);
   if (!existsSync(base) || !statSync(base).isDirectory())
     throw new UserError(
@@ -228,8 +233,12 @@ export function importPackages(dir: string, root = cacheRoot()): ImportedPackage
             JSON.parse(readFileSync(path.join(src, 'composer.json'), 'utf8')) as { name?: string }
           ).name;
         } catch {
-          skipped.push(`${path.relative(base, src)}: no readable composer.json`);
-          continue;
+          if (withoutComposer.has(full) && !existsSync(path.join(src, 'composer.json'))) {
+            declared = full;
+          } else {
+            skipped.push(`${path.relative(base, src)}: no readable composer.json`);
+            continue;
+          }
         }
         if (declared?.toLowerCase() !== full) {
           skipped.push(

@@ -40,6 +40,12 @@ export interface CheckOptions {
    * by default, off here by default. `standard` overrides the config's `cs-standard`.
    */
   codingStyle?: { enabled: boolean; standard?: 'moodle' | 'moodle-extra' };
+  /**
+   * Phases phpdoc, templates, javascript and css (the rest of the prechecker's families): on for
+   * the CLI and the Action by default, off here by default; a family the config disables
+   * (`phpdoc/*`) is not run at all.
+   */
+  prechecks?: boolean;
   /** Phase smoke: open the plugin's pages after install (the CLI's and the Action's default); off here by default. */
   smoke?: boolean;
   /** {{REPO}}, {{OWNER}}, {{REF}}, {{BRANCH}} for the blueprint (default: the checkout's git). */

@@ -52,7 +52,7 @@ export class PhpcsError extends Error {
 }
 
 export interface PhpcsOptions {
-  tools: Record<ToolPackage['mount'], string>;
+  tools: Partial<Record<ToolPackage['mount'], string>>;
   standard: CsStandard;
   /** moodle-cs's `moodleBranch` (e.g. 405). */
   branch: number;

@@ -38,3 +38,61 @@ export function csRule(source: string, severity: Severity): RuleMeta {
     fix: FIX,
   };
 }
+
+const PHPDOC_WHY =
+  'The Plugins directory’s prechecker and moodle-plugin-ci’s phpdoc command run moodlehq/moodle-local_moodlecheck on every PHP file; its problems are listed under “phpdoc” in the prechecker’s report. (Missing docblocks and the @package, @copyright and @license tags moved from moodlecheck to moodle-cs: they are cs/moodle.Commenting.* findings.)';
+
+const phpdoc = (code: string, title: string, fix: string): RuleMeta => ({
+  id: `phpdoc/${code}`,
+  severity: 'error',
+  title,
+  why: PHPDOC_WHY,
+  fix,
+});
+
+/** moodlecheck v1.3.2's rules, one rule each, under their own codes. */
+export const PHPDOC_RULES = {
+  noinlinephpdocs: phpdoc(
+    'noinlinephpdocs',
+    'A comment starts with three or more slashes',
+    'Write // comments with two slashes.',
+  ),
+  functionarguments: phpdoc(
+    'functionarguments',
+    'A function’s phpdoc does not list its parameters as declared (names, types, order), or its @return has no type',
+    'Give one @param <type> $<name> per parameter, in order, with the declared type (a nullable ?T as T|null), and a type on @return.',
+  ),
+  phpdocsinvalidinlinetag: phpdoc(
+    'phpdocsinvalidinlinetag',
+    'A phpdoc uses an inline tag phpDocumentor does not know',
+    'Inline tags are {@link}, {@see}, {@inheritdoc}… ; write other text without the @.',
+  ),
+  phpdocsuncurlyinlinetag: phpdoc(
+    'phpdocsuncurlyinlinetag',
+    'An inline phpdoc tag is not enclosed in curly brackets',
+    'Write {@link https://…} or {@see \\some\\class}, with the brackets.',
+  ),
+  phpdoccontentsinlinetag: phpdoc(
+    'phpdoccontentsinlinetag',
+    'An inline {@link} has no valid URL, or {@see} no single FQSEN',
+    'Give {@link <URL> [description]} or {@see <FQSEN> [description]}.',
+  ),
+  emptynophpfile: phpdoc(
+    'emptynophpfile',
+    'A .php file is empty or does not start with <?php',
+    'Start the file with <?php, or remove it.',
+  ),
+  other: phpdoc(
+    'other',
+    'Another moodlecheck rule (its code is in the message)',
+    'See moodlecheck’s message.',
+  ),
+} as const satisfies Record<string, RuleMeta>;
+
+/** moodlecheck's code → our rule; its code for an empty file is the entity &#x00d8; (Ø). */
+export function phpdocRule(source: string): RuleMeta {
+  if (source === 'Ø') return PHPDOC_RULES.emptynophpfile;
+  return Object.hasOwn(PHPDOC_RULES, source)
+    ? PHPDOC_RULES[source as keyof typeof PHPDOC_RULES]
+    : PHPDOC_RULES.other;
+}

@@ -13,7 +13,7 @@ import { ensurePackages, packageDir } from '../phpunit/packages.js';
 
 export interface ToolPackage extends LockedPackage {
   /** The folder name inside PHP (`/mpc-cs/<mount>`). */
-  mount: 'phpcs' | 'moodle-cs' | 'phpcsextra' | 'phpcsutils';
+  mount: 'phpcs' | 'moodle-cs' | 'phpcsextra' | 'phpcsutils' | 'moodlecheck';
   /** sha256 over the package's code files (contentDigest): what a download or an import must hold. */
   digest: string;
 }
@@ -83,6 +83,24 @@ export const CS_PACKAGES: readonly ToolPackage[] = [
   ),
 ];
 
+/**
+ * moodlehq/moodle-local_moodlecheck v1.3.2, the phpdoc checker the Plugins directory's prechecker
+ * and moodle-plugin-ci's `phpdoc` run; a Moodle plugin, so it has no composer.json.
+ */
+export const MOODLECHECK_PACKAGES: readonly ToolPackage[] = [
+  github(
+    'moodlehq/moodle-local_moodlecheck',
+    'moodlehq/moodle-local_moodlecheck',
+    '1.3.2',
+    '4a037a77e1541c2ed293549b1bb5cdb12f32ee8d',
+    'moodlecheck',
+    '1ab37319051a2e71a36477000f91a4b3bcab52d02b3e765586a3e63f88e5f79e',
+  ),
+];
+
+/** Every pinned tool, for `cs import`. */
+export const TOOL_PACKAGES: readonly ToolPackage[] = [...CS_PACKAGES, ...MOODLECHECK_PACKAGES];
+
 /** What the digest covers: the code and rulesets, not tests, docs or dot files (their line endings vary by checkout). */
 function counted(rel: string): boolean {
   return (
@@ -120,7 +138,7 @@ export function contentDigest(dir: string): string {
 const VERIFIED = '.mpc-digest';
 
 export type Toolchain =
-  | { ok: true; dirs: Record<ToolPackage['mount'], string>; versions: string }
+  | { ok: true; dirs: Partial<Record<ToolPackage['mount'], string>>; versions: string }
   | { ok: false; why: string };
 
 export interface ToolchainOptions {
@@ -158,7 +176,7 @@ export async function ensureToolchain(options: ToolchainOptions = {}): Promise<T
       };
     }
   }
-  const dirs = {} as Record<ToolPackage['mount'], string>;
+  const dirs: Partial<Record<ToolPackage['mount'], string>> = {};
   for (const pkg of packages) {
     const dir = packageDir(pkg, root);
     const stamp = path.join(dir, VERIFIED);

@@ -20,7 +20,8 @@ const PHP = '8.3';
 export const codingStyle: Phase = {
   name: 'coding-style',
   // runCheck() callers (tests, the bench) opt in; the CLI and the Action default to on.
-  listed: (ctx) => ctx.options.codingStyle?.enabled === true,
+  listed: (ctx) =>
+    ctx.options.codingStyle?.enabled === true && !ctx.config.disable.includes('cs/*'),
   skipped(ctx) {
     if (phpcsFiles(ctx.plugin, allPlugins).length === 0)
       return 'skipped: the plugin ships no PHP files outside its third-party locations';

@@ -7,6 +7,7 @@ import { environment } from './environment.js';
 import { install } from './install.js';
 import { lint } from './lint.js';
 import type { Phase } from './phase.js';
+import { phpdoc } from './phpdoc.js';
 import { phpunit } from './phpunit.js';
 import { provision } from './provision.js';
 import { smoke } from './smoke.js';
@@ -16,6 +17,7 @@ export const PHASES: readonly Phase[] = [
   detect,
   lint,
   codingStyle,
+  phpdoc,
   provision,
   dependencies,
   install,

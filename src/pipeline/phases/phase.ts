@@ -20,3 +20,13 @@ export function moodleSkipped(ctx: CheckContext): string | undefined {
   const problem = ctx.plugin.installProblem();
   return problem === undefined ? undefined : `skipped: ${problem}`;
 }
+
+/**
+ * The prechecker's families after coding style (phpdoc, templates, javascript, css): part of the
+ * check when the caller asks for them (the CLI and the Action do by default) and the config does
+ * not disable the whole family (`<family>/*`), which then costs nothing.
+ */
+export function prechecksListed(ctx: CheckContext, family: string): boolean {
+  if (ctx.options.prechecks !== true) return false;
+  return !ctx.config.disable.includes(`${family}/*`);
+}
