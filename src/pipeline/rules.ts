@@ -8,7 +8,7 @@ import { CRASH_RULE } from '../checks/run.js';
 import { isCsRuleId, type RuleMeta } from '../core/rules.js';
 import type { Severity } from '../core/finding.js';
 import { PHPUNIT_RULES } from '../phpunit/results.js';
-import { CS_RULES, csRule, PHPDOC_RULES } from '../style/rules.js';
+import { CS_RULES, csRule, MUSTACHE_RULES, PHPDOC_RULES } from '../style/rules.js';
 import { ENVIRONMENT_EVAL_RULES } from './phases/environment-eval.js';
 import { INSTALL_RULES } from './phases/install-output.js';
 import { DEPENDENCY_RULES } from '../moodle/source/plugin-dependencies.js';
@@ -27,6 +27,7 @@ export const ALL_RULES: readonly RuleMeta[] = [
   ...Object.values(DEPENDENCY_RULES),
   ...CS_RULES,
   ...Object.values(PHPDOC_RULES),
+  ...Object.values(MUSTACHE_RULES),
   CRASH_RULE,
 ];
 

@@ -96,3 +96,40 @@ export function phpdocRule(source: string): RuleMeta {
     ? PHPDOC_RULES[source as keyof typeof PHPDOC_RULES]
     : PHPDOC_RULES.other;
 }
+
+const MUSTACHE_WHY =
+  'The Plugins directory’s prechecker and moodle-plugin-ci’s mustache command render every template with its example context (moodle-local_ci’s mustache_lint) and validate the HTML; a template without a usable example cannot be checked, nor previewed in the template library (admin/tool/templatelibrary).';
+
+const mustache = (
+  code: string,
+  severity: RuleMeta['severity'],
+  title: string,
+  fix: string,
+): RuleMeta => ({ id: `mustache/${code}`, severity, title, why: MUSTACHE_WHY, fix });
+
+export const MUSTACHE_RULES = {
+  noExample: mustache(
+    'example-missing',
+    'warning',
+    'The template has no example context (an `Example context (json):` in its @template docs)',
+    'Add a {{! @template component/name … Example context (json): { … } }} comment with data that renders the template.',
+  ),
+  badExample: mustache(
+    'example-invalid',
+    'error',
+    'The template’s example context is not valid JSON',
+    'Make the JSON after “Example context (json):” parse (no trailing commas, double quotes).',
+  ),
+  renderFailed: mustache(
+    'render-failed',
+    'error',
+    'The template does not render with Moodle’s Mustache engine (a syntax error, an unknown partial)',
+    'Fix the Mustache syntax, or the name of the partial ({{> component/name}}) so that the template exists.',
+  ),
+  html: mustache(
+    'html-malformed',
+    'warning',
+    'The HTML the template renders is not well-formed (an element left open, closed twice or out of order, a parser error)',
+    'Close every element in the order it was opened. A template may be a fragment (an <li>, a <tr>): that is fine. List a template in templates/.mustachelintignore to skip its HTML check.',
+  ),
+} as const satisfies Record<string, RuleMeta>;

@@ -11,6 +11,7 @@ import { phpdoc } from './phpdoc.js';
 import { phpunit } from './phpunit.js';
 import { provision } from './provision.js';
 import { smoke } from './smoke.js';
+import { templates } from './templates.js';
 import { upgradePath } from './upgrade-path.js';
 
 export const PHASES: readonly Phase[] = [
@@ -24,6 +25,7 @@ export const PHASES: readonly Phase[] = [
   blueprint,
   upgradePath,
   environment,
+  templates,
   smoke,
   phpunit,
 ];

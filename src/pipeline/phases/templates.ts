@@ -1,0 +1,116 @@
+// templates: every Mustache template the plugin ships rendered with its example context by the
+// Mustache library of a Moodle tree (mustache_lint's way: Moodle's pragmas, partials through the
+// components, its helpers emulated), inside php-wasm, and the HTML judged well-formed as a
+// fragment → mustache/*. The tree is the run's Moodle, else a cached one of a target branch.
+import { cacheRoot } from '../../core/cache-dir.js';
+import { makeFinding } from '../../core/rules.js';
+import { allPlugins } from '../../checks/run.js';
+import { entryTreeDir, listEntries } from '../../moodle/source/cache.js';
+import { readMoodleTree, type MoodleTree } from '../../moodle/source/tree.js';
+import { resolveRuntimePackage } from '../../php/runtime-package.js';
+import { MustacheError, renderTemplates, templateFiles } from '../../style/mustache.js';
+import { MUSTACHE_RULES } from '../../style/rules.js';
+import type { CheckContext } from '../context.js';
+import { prechecksListed, type Phase } from './phase.js';
+
+const PHP = '8.3';
+
+/**
+ * The run's Moodle tree, else a cached one: of a branch the plugin targets (the newest), else the
+ * nearest branch (said in the detail). Its Mustache engine and core partials render the templates.
+ */
+function treeFor(ctx: CheckContext): { tree: MoodleTree; nearest: boolean } | undefined {
+  if (ctx.moodle) return { tree: ctx.moodle.resolved.tree, nearest: false };
+  const targets = ctx.plugin.targetBranches().map((b) => b.branch);
+  const max = Math.max(...targets);
+  const root = cacheRoot();
+  const distance = (branch: number): number =>
+    targets.includes(branch) ? 0 : branch <= max ? max - branch : 10_000 + branch - max;
+  const entries = listEntries(root)
+    .flatMap((e) => (e.meta ? [e.meta] : []))
+    .sort(
+      (a, b) => distance(Number(a.branch)) - distance(Number(b.branch)) || b.version - a.version,
+    );
+  for (const meta of entries) {
+    try {
+      return {
+        tree: readMoodleTree(entryTreeDir(root, meta)),
+        nearest: distance(Number(meta.branch)) > 0,
+      };
+    } catch {
+      // an imported tree that moved away: try the next
+    }
+  }
+  return undefined;
+}
+
+export const templates: Phase = {
+  name: 'templates',
+  listed: (ctx) => prechecksListed(ctx, 'mustache'),
+  skipped(ctx) {
+    if (templateFiles(ctx.plugin, allPlugins).length === 0)
+      return 'skipped: the plugin has no templates/*.mustache';
+    return undefined;
+  },
+  async run(ctx, phase, run) {
+    const found = treeFor(ctx);
+    if (!found) {
+      const branches = ctx.plugin
+        .targetBranches()
+        .map((b) => b.name)
+        .join(', ');
+      phase.status = 'skipped';
+      phase.detail = `not run: the templates render with a Moodle tree’s Mustache engine and partials, and no Moodle is in the cache (the plugin targets ${branches}) (run with Moodle, or \`moodle-plugin-check moodle import <dir>\`)`;
+      return;
+    }
+    const { tree, nearest } = found;
+    try {
+      await resolveRuntimePackage(PHP);
+    } catch (e) {
+      phase.status = 'skipped';
+      phase.detail = `not run: PHP ${PHP} for php-wasm cannot be had (${(e as Error).message})`;
+      return;
+    }
+    let results;
+    try {
+      results = await renderTemplates(ctx.plugin, allPlugins, tree, { php: PHP });
+    } catch (e) {
+      if (!(e instanceof MustacheError)) throw e;
+      phase.status = 'failed';
+      phase.detail = `not run: ${e.message}`;
+      return;
+    }
+    const findings = results.flatMap((t) => {
+      const where = { file: t.file, ...(t.line !== undefined ? { line: t.line } : {}) };
+      const out = [];
+      if (t.status === 'no-example')
+        out.push(
+          makeFinding(
+            MUSTACHE_RULES.noExample,
+            `${t.message ?? 'Example context missing'}: rendered without data`,
+            where,
+          ),
+        );
+      if (t.status === 'bad-example')
+        out.push(makeFinding(MUSTACHE_RULES.badExample, t.message ?? 'unparsable JSON', where));
+      if (t.status === 'render-failed')
+        out.push(makeFinding(MUSTACHE_RULES.renderFailed, t.message ?? 'rendering failed', where));
+      for (const p of t.html)
+        out.push(
+          makeFinding(
+            MUSTACHE_RULES.html,
+            `Rendered HTML, line ${p.line}, column ${p.column}: ${p.message}`,
+            {
+              file: t.file,
+            },
+          ),
+        );
+      return out;
+    });
+    const kept = run.add(findings);
+    if (kept.some((f) => f.severity === 'error')) phase.status = 'failed';
+    const rendered = results.filter((t) => t.status === 'ok' || t.status === 'no-example').length;
+    const ignored = results.filter((t) => t.htmlIgnored).length;
+    phase.detail = `${rendered} of ${results.length} template(s) rendered with Moodle ${tree.release}’s Mustache${nearest ? ' (no Moodle the plugin targets is in the cache: the nearest)' : ''}; ${results.filter((t) => t.html.length > 0).length} with HTML problems${ignored ? `, ${ignored} HTML check(s) skipped by .mustachelintignore` : ''}`;
+  },
+};
