@@ -4,6 +4,7 @@ import { dbFamily } from './db.js';
 import { environmentFamily } from './environment.js';
 import { filesFamily } from './files.js';
 import { langFamily } from './lang.js';
+import { moodlenetFamily } from './moodlenet.js';
 import { phpFamily } from './php.js';
 import { requirementsFamily } from './requirements.js';
 import { savepointsFamily } from './savepoints.js';
@@ -26,4 +27,5 @@ export const FAMILIES: readonly CheckFamily[] = [
   environmentFamily,
   filesFamily,
   amdFamily,
+  moodlenetFamily,
 ];

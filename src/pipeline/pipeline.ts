@@ -1,5 +1,5 @@
 // `check`: the phases in order (src/pipeline/phases/), recorded by one CheckRun.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { CLI_SPELLING, renderInputsDeep, type InputSpelling } from '../core/inputs.js';
@@ -72,17 +72,32 @@ async function runPhases(options: CheckOptions, spell: InputSpelling): Promise<C
   };
 }
 
+/** A package.json (of a sane size) that names @moodlenet/core: checked as a MoodleNet package. */
+function isMoodleNetFolder(root: string): boolean {
+  const file = path.join(root, 'package.json');
+  try {
+    const st = statSync(file);
+    return (
+      st.isFile() && st.size < 1024 * 1024 && readFileSync(file, 'utf8').includes('@moodlenet/core')
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** The plugin folder, absolute; a folder that is not a readable plugin is bad input. */
 export function pluginRoot(dir: string): string {
   const root = path.resolve(dir);
   const hint = 'Pass the folder that holds the plugin’s version.php.';
   if (!existsSync(root)) throw new UserError(`${dir}: no such directory.`, hint);
   if (!isDirectory(root)) throw new UserError(`${dir}: not a directory.`, hint);
-  if (!existsSync(path.join(root, 'version.php')))
+  if (!existsSync(path.join(root, 'version.php'))) {
+    if (isMoodleNetFolder(root)) return root;
     throw new UserError(
-      `${dir}: no version.php, so this is not a Moodle plugin folder.`,
+      `${dir}: no version.php, so this is not a Moodle plugin folder (nor a MoodleNet package: no package.json naming @moodlenet/core).`,
       'Run the check on the plugin root (the folder with version.php), or set plugin-path.',
     );
+  }
   try {
     accessSync(path.join(root, 'version.php'), constants.R_OK);
   } catch (e) {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isWithin } from '../core/host-paths.js';
+import { moodleNetManifest } from './moodlenet.js';
 import {
   BRANCHES,
   NEWEST_BRANCH,
@@ -102,6 +103,8 @@ export class Plugin {
    * skipped with this reason; the lint findings carry the error itself.
    */
   installProblem(): string | undefined {
+    if (moodleNetManifest(this))
+      return 'a MoodleNet package (package.json with @moodlenet/core), not a Moodle plugin';
     const syntax = this.version.syntaxError;
     if (syntax)
       return `version.php does not parse (line ${syntax.line}: ${syntax.message.replace(/^.*?Parse Error : /, '')}), so Moodle cannot read the plugin`;
