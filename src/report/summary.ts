@@ -16,6 +16,7 @@ import {
   type ReportRun,
   type SourceLink,
 } from './markdown.js';
+import { precheckRows } from './prechecks.js';
 
 export interface SummaryOptions {
   failOn: FailOn;
@@ -83,6 +84,25 @@ export function renderSummary(runs: readonly ReportRun[], options: SummaryOption
   }
 
   const unique = uniqueFindings(runs).sort((a, b) => worstFirst(a.finding, b.finding));
+  const moodlenet = first?.phases.some(
+    (p) => p.name === 'lint' && p.detail?.startsWith('a MoodleNet package'),
+  );
+  if (first && !moodlenet) {
+    out.push(
+      '<details><summary>As the Plugins directory’s prechecker groups them</summary>',
+      '',
+      '| Prechecker test | Errors | Warnings | |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const row of precheckRows(
+      first,
+      unique.map((u) => u.finding),
+    ))
+      out.push(
+        `| ${escapeMd(row.name)} | ${row.notRun ? '—' : row.errors} | ${row.notRun ? '—' : row.warnings} | ${row.notRun ? `⏭️ ${escapeMd(row.notRun)}` : row.errors + row.warnings === 0 ? '✅' : ''} |`,
+      );
+    out.push('', '</details>', '');
+  }
   if (unique.length === 0) {
     out.push('No findings.', '');
   } else {

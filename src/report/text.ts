@@ -1,3 +1,4 @@
+import { precheckRows } from './prechecks.js';
 import pc from 'picocolors';
 import type { Finding, Severity } from '../core/finding.js';
 import type { CheckReport } from './model.js';
@@ -62,6 +63,14 @@ export function formatText(report: CheckReport, options: TextOptions): string {
         lines.push(
           `${c.dim('  page')} ${p.url} as ${p.as} → ${p.status ?? 'stopped'} in ${p.ms} ms: ${p.findings.length} finding(s)`,
         );
+  }
+  const lint = report.phases.find((p) => p.name === 'lint');
+  if (lint && !lint.detail?.startsWith('a MoodleNet package')) {
+    const rows = precheckRows(report, report.findings).filter((r) => r.notRun === undefined);
+    lines.push(
+      '',
+      `${c.dim('prechecker')} ${rows.map((r) => `${r.name} ${r.errors}/${r.warnings}`).join(' · ')} ${c.dim('(errors/warnings as the Plugins directory groups them)')}`,
+    );
   }
   const { errors, warnings, notices } = report.summary;
   const total = report.phases.reduce((n, p) => n + p.durationMs, 0);
