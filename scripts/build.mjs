@@ -32,3 +32,29 @@ await build({
   entryPoints: ['src/php/pglite-worker.mjs'],
   outfile: 'dist/pglite-worker.mjs',
 });
+// ESLint and stylelint with the plugins Moodle's configs name (tools/js-lint, its own lockfile):
+// loaded by the javascript and css phases only when they run (src/style/js-lint.ts).
+await build({
+  ...common,
+  entryPoints: ['tools/js-lint/index.mjs'],
+  outfile: 'dist/js-lint.mjs',
+  // css-tree's ES build reads its JSON data with createRequire(import.meta.url), which a bundle
+  // cannot follow; its CommonJS build require()s the same data, which esbuild inlines.
+  plugins: [
+    ...common.plugins,
+    {
+      name: 'css-tree-cjs',
+      setup(b) {
+        b.onResolve({ filter: /^css-tree(\/.*)?$/ }, (args) =>
+          args.kind === 'require-call'
+            ? undefined
+            : b.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir }),
+        );
+      },
+    },
+  ],
+  // Its CommonJS parts (ESLint's config loader) also ask for __filename and __dirname.
+  banner: {
+    js: `${common.banner.js} import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);`,
+  },
+});

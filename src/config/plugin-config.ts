@@ -3,7 +3,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import picomatch from 'picomatch';
 import { parseDocument } from 'yaml';
 import { UserError } from '../core/errors.js';
-import { isCsRuleId } from '../core/rules.js';
+import { isDynamicRuleId } from '../core/rules.js';
 import { readUserFile } from '../core/host-paths.js';
 
 export const CONFIG_FILE = '.moodle-plugin-check.yml';
@@ -96,7 +96,7 @@ export function loadPluginConfig(
   const families = new Set([...knownRuleIds].map((id) => id.split('/')[0]));
   for (const id of obj.disable ?? []) {
     const [family, name] = id.split('/');
-    const known = name === '*' ? families.has(family) : knownRuleIds.has(id) || isCsRuleId(id);
+    const known = name === '*' ? families.has(family) : knownRuleIds.has(id) || isDynamicRuleId(id);
     if (!known) {
       throw new UserError(
         `${CONFIG_FILE}: disable lists '${id}', which is not a rule of moodle-plugin-check.`,

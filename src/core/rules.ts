@@ -53,3 +53,20 @@ const SNIFF_CODE = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+){2,3}$/;
 export function isCsRuleId(id: string): boolean {
   return id.startsWith(`${CS_FAMILY}/`) && SNIFF_CODE.test(id.slice(CS_FAMILY.length + 1));
 }
+
+/** Families whose rule ids are the linter's own: ESLint's (javascript/*) and stylelint's (css/*). */
+export const LINTER_FAMILIES = ['javascript', 'css'] as const;
+
+/**
+ * Whether an id is one a third-party tool names: a sniff code (cs/*), an ESLint or stylelint rule
+ * (`javascript/no-console`, `javascript/promise-always-return`, `css/color-hex-case`).
+ */
+export function isDynamicRuleId(id: string): boolean {
+  if (isCsRuleId(id)) return true;
+  const [family, name, ...rest] = id.split('/');
+  return (
+    rest.length === 0 &&
+    (LINTER_FAMILIES as readonly string[]).includes(family ?? '') &&
+    /^[a-z0-9][a-z0-9-]*$/.test(name ?? '')
+  );
+}

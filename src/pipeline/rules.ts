@@ -5,10 +5,17 @@ import { SMOKE_RULES } from './smoke-output.js';
 import { BLUEPRINT_RULES } from '../blueprint/rules.js';
 import { FAMILIES } from '../checks/index.js';
 import { CRASH_RULE } from '../checks/run.js';
-import { isCsRuleId, type RuleMeta } from '../core/rules.js';
+import { isDynamicRuleId, type RuleMeta } from '../core/rules.js';
 import type { Severity } from '../core/finding.js';
 import { PHPUNIT_RULES } from '../phpunit/results.js';
-import { CS_RULES, csRule, MUSTACHE_RULES, PHPDOC_RULES } from '../style/rules.js';
+import {
+  CS_RULES,
+  csRule,
+  LINTER_RULES,
+  linterRule,
+  MUSTACHE_RULES,
+  PHPDOC_RULES,
+} from '../style/rules.js';
 import { ENVIRONMENT_EVAL_RULES } from './phases/environment-eval.js';
 import { INSTALL_RULES } from './phases/install-output.js';
 import { DEPENDENCY_RULES } from '../moodle/source/plugin-dependencies.js';
@@ -28,6 +35,7 @@ export const ALL_RULES: readonly RuleMeta[] = [
   ...CS_RULES,
   ...Object.values(PHPDOC_RULES),
   ...Object.values(MUSTACHE_RULES),
+  ...LINTER_RULES,
   CRASH_RULE,
 ];
 
@@ -38,13 +46,21 @@ export function ruleMeta(id: string): RuleMeta | undefined {
 }
 
 /**
- * The catalogue plus a rule for each cs/<sniff code> the report holds (their ids are phpcs's), so
+ * The catalogue plus a rule for each cs/, javascript/ and css/ id the report holds (their ids are
+ * the tools' own), so
  * SARIF can describe every result.
  */
 export function rulesFor(findings: readonly { ruleId: string; severity: Severity }[]): RuleMeta[] {
   const extra = new Map<string, RuleMeta>();
   for (const f of findings)
-    if (!RULE_IDS.has(f.ruleId) && isCsRuleId(f.ruleId) && !extra.has(f.ruleId))
-      extra.set(f.ruleId, csRule(f.ruleId.slice(3), f.severity));
+    if (!RULE_IDS.has(f.ruleId) && isDynamicRuleId(f.ruleId) && !extra.has(f.ruleId)) {
+      const [family, name] = f.ruleId.split('/') as [string, string];
+      extra.set(
+        f.ruleId,
+        family === 'cs'
+          ? csRule(f.ruleId.slice(3), f.severity)
+          : linterRule(family as 'javascript' | 'css', name, f.severity),
+      );
+    }
   return [...ALL_RULES, ...extra.values()];
 }

@@ -133,3 +133,43 @@ export const MUSTACHE_RULES = {
     'Close every element in the order it was opened. A template may be a fragment (an <li>, a <tr>): that is fine. List a template in templates/.mustachelintignore to skip its HTML check.',
   ),
 } as const satisfies Record<string, RuleMeta>;
+
+const JS_WHY =
+  'The Plugins directory’s prechecker and moodle-plugin-ci’s eslint command run ESLint with Moodle’s .eslintrc on amd/src; reviewers ask for its errors to be fixed.';
+const CSS_WHY =
+  'The Plugins directory’s prechecker and moodle-plugin-ci’s stylelint command run stylelint with Moodle’s .stylelintrc on the plugin’s CSS and SCSS.';
+
+/** The catalogue's stand-ins for javascript/<ESLint rule> and css/<stylelint rule>. */
+export const LINTER_RULES: readonly RuleMeta[] = [
+  {
+    id: 'javascript/eslint-rule',
+    severity: 'error',
+    title:
+      'An ESLint problem under Moodle’s .eslintrc: the rule id is javascript/<ESLint rule> (promise/always-return → promise-always-return); parse-error when the module does not parse',
+    why: JS_WHY,
+    fix: 'Fix the code as ESLint says (eslint --fix fixes many); an `// eslint-disable-next-line <rule>` comment where the rule is wrong for the line.',
+  },
+  {
+    id: 'css/stylelint-rule',
+    severity: 'error',
+    title:
+      'A stylelint problem under Moodle’s .stylelintrc: the rule id is css/<stylelint rule> (csstree/validator → csstree-validator); parse-error when the file does not parse',
+    why: CSS_WHY,
+    fix: 'Fix the CSS as stylelint says (stylelint --fix fixes many); a `/* stylelint-disable-next-line <rule> */` comment where the rule is wrong for the line.',
+  },
+];
+
+/** The rule of one linter rule at the severity the linter gave it. */
+export function linterRule(
+  family: 'javascript' | 'css',
+  name: string,
+  severity: Severity,
+): RuleMeta {
+  return {
+    id: `${family}/${name}`,
+    severity,
+    title: `${family === 'javascript' ? 'ESLint' : 'stylelint'}: ${name}`,
+    why: family === 'javascript' ? JS_WHY : CSS_WHY,
+    fix: (LINTER_RULES[family === 'javascript' ? 0 : 1] as RuleMeta).fix,
+  };
+}

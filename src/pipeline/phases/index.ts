@@ -6,6 +6,7 @@ import { detect } from './detect.js';
 import { environment } from './environment.js';
 import { install } from './install.js';
 import { lint } from './lint.js';
+import { css, javascript } from './linters.js';
 import type { Phase } from './phase.js';
 import { phpdoc } from './phpdoc.js';
 import { phpunit } from './phpunit.js';
@@ -26,6 +27,8 @@ export const PHASES: readonly Phase[] = [
   upgradePath,
   environment,
   templates,
+  javascript,
+  css,
   smoke,
   phpunit,
 ];

@@ -2,47 +2,15 @@
 // Mustache library of a Moodle tree (mustache_lint's way: Moodle's pragmas, partials through the
 // components, its helpers emulated), inside php-wasm, and the HTML judged well-formed as a
 // fragment → mustache/*. The tree is the run's Moodle, else a cached one of a target branch.
-import { cacheRoot } from '../../core/cache-dir.js';
 import { makeFinding } from '../../core/rules.js';
 import { allPlugins } from '../../checks/run.js';
-import { entryTreeDir, listEntries } from '../../moodle/source/cache.js';
-import { readMoodleTree, type MoodleTree } from '../../moodle/source/tree.js';
 import { resolveRuntimePackage } from '../../php/runtime-package.js';
 import { MustacheError, renderTemplates, templateFiles } from '../../style/mustache.js';
 import { MUSTACHE_RULES } from '../../style/rules.js';
-import type { CheckContext } from '../context.js';
+import { styleTree } from '../style-tree.js';
 import { prechecksListed, type Phase } from './phase.js';
 
 const PHP = '8.3';
-
-/**
- * The run's Moodle tree, else a cached one: of a branch the plugin targets (the newest), else the
- * nearest branch (said in the detail). Its Mustache engine and core partials render the templates.
- */
-function treeFor(ctx: CheckContext): { tree: MoodleTree; nearest: boolean } | undefined {
-  if (ctx.moodle) return { tree: ctx.moodle.resolved.tree, nearest: false };
-  const targets = ctx.plugin.targetBranches().map((b) => b.branch);
-  const max = Math.max(...targets);
-  const root = cacheRoot();
-  const distance = (branch: number): number =>
-    targets.includes(branch) ? 0 : branch <= max ? max - branch : 10_000 + branch - max;
-  const entries = listEntries(root)
-    .flatMap((e) => (e.meta ? [e.meta] : []))
-    .sort(
-      (a, b) => distance(Number(a.branch)) - distance(Number(b.branch)) || b.version - a.version,
-    );
-  for (const meta of entries) {
-    try {
-      return {
-        tree: readMoodleTree(entryTreeDir(root, meta)),
-        nearest: distance(Number(meta.branch)) > 0,
-      };
-    } catch {
-      // an imported tree that moved away: try the next
-    }
-  }
-  return undefined;
-}
 
 export const templates: Phase = {
   name: 'templates',
@@ -53,7 +21,7 @@ export const templates: Phase = {
     return undefined;
   },
   async run(ctx, phase, run) {
-    const found = treeFor(ctx);
+    const found = styleTree(ctx);
     if (!found) {
       const branches = ctx.plugin
         .targetBranches()
