@@ -84,7 +84,7 @@ for (const dir of plugins()) {
   const bases = [];
   for (let i = 0; i < ROUNDS; i++) {
     bases.push(timeRun([baseline, dir]));
-    runs.push(timeCheck([dir, '--no-moodle'], out));
+    runs.push(timeCheck([dir, '--no-moodle', '--no-cs', '--no-prechecks'], out));
   }
   const { report, phase } = runs.at(-1);
   const wall = median(runs.map((r) => r.ms));
@@ -107,6 +107,92 @@ console.log(
 );
 console.log('baseline = a Node process that walks and reads every file of the same plugin\n');
 console.table(rows);
+
+// The prechecker's families (coding-style, phpdoc, templates, javascript, css) with --no-moodle:
+// cold (the plugin's phpcs cache removed) once, then warm, the median of the rounds; the baseline
+// is native phpcs (Debian's php-cli, when it is on PATH) with the same tools and standard on the
+// same plugin, no cache. MPC_BENCH_PRECHECKS=0 skips this part.
+if (process.env.MPC_BENCH_PRECHECKS !== '0') {
+  const { rmSync } = await import('node:fs');
+  const { homedir } = await import('node:os');
+  const cache =
+    process.env.MPC_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'moodle-plugin-check');
+  const toolDir = (vendor, name) => {
+    const base = path.join(cache, 'composer', vendor, name);
+    const commits = existsSync(base)
+      ? readdirSync(base).filter((d) => /^[0-9a-f]{40}$/.test(d))
+      : [];
+    return commits.length ? path.join(base, commits[0]) : undefined;
+  };
+  const phpcs = toolDir('squizlabs', 'php_codesniffer');
+  const standards = [
+    toolDir('moodlehq', 'moodle-cs'),
+    toolDir('phpcsstandards', 'phpcsextra'),
+    toolDir('phpcsstandards', 'phpcsutils'),
+  ];
+  const hasPhp = spawnSync('php', ['--version']).status === 0;
+  const preRows = [];
+  for (const dir of plugins()) {
+    const out = path.join(tmp, `${path.basename(dir)}-prechecks.json`);
+    rmSync(path.join(cache, 'cs-cache'), { recursive: true, force: true });
+    const cold = timeCheck([dir, '--no-moodle'], out);
+    const warm = [];
+    for (let i = 0; i < ROUNDS; i++) warm.push(timeCheck([dir, '--no-moodle'], out));
+    const { report } = warm.at(-1);
+    const ph = (name) => report.phases.find((p) => p.name === name);
+    const t = (name) => {
+      const p = ph(name);
+      return p === undefined
+        ? '—'
+        : p.status === 'skipped'
+          ? 'skip'
+          : (p.durationMs / 1000).toFixed(2);
+    };
+    let native = NaN;
+    if (hasPhp && phpcs && standards.every(Boolean)) {
+      const branch = /for Moodle (\d+)\.(\d+)/.exec(ph('coding-style')?.detail ?? '');
+      const start = process.hrtime.bigint();
+      spawnSync('php', [
+        '-d',
+        'memory_limit=2G',
+        path.join(phpcs, 'bin/phpcs'),
+        '--runtime-set',
+        'installed_paths',
+        standards.join(','),
+        ...(branch
+          ? ['--runtime-set', 'moodleBranch', `${branch[1]}${branch[2].padStart(2, '0')}`]
+          : []),
+        '--standard=moodle',
+        '--extensions=php',
+        '--report=summary',
+        '-q',
+        dir,
+      ]);
+      native = Number(process.hrtime.bigint() - start) / 1e6;
+    }
+    const wall = median(warm.map((r) => r.ms));
+    preRows.push({
+      plugin: report.plugin.component ?? path.basename(dir),
+      'cold wall s': (cold.ms / 1000).toFixed(2),
+      'cold cs s': (cold.phase('coding-style') / 1000).toFixed(2),
+      'warm wall s': (wall / 1000).toFixed(2),
+      'cs s': t('coding-style'),
+      'phpdoc s': t('phpdoc'),
+      'templates s': t('templates'),
+      'js s': t('javascript'),
+      'css s': t('css'),
+      'native phpcs s': Number.isNaN(native) ? 'n/a' : (native / 1000).toFixed(2),
+      'warm/native': Number.isNaN(native) ? 'n/a' : (wall / native).toFixed(2),
+      'peak RSS MB': Math.round(Math.max(cold.rssKb, ...warm.map((r) => r.rssKb)) / 1024),
+      findings: `${report.summary.errors}E ${report.summary.warnings}W ${report.summary.notices}N`,
+    });
+  }
+  console.log(
+    `\nThe prechecker's families, check --no-moodle: cold once (no phpcs cache), warm the median of ${ROUNDS}; native phpcs = Debian php-cli, same tools and standard, no cache`,
+  );
+  console.table(preRows);
+}
 
 // Moodle phases: MPC_BENCH_MOODLE=4.5,5.0,5.2 (registered trees) installs MPC_BENCH_MOODLE_PLUGIN
 // (default: the bundled example) on each, once cold (the cached installed site removed first) and

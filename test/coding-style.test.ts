@@ -56,7 +56,7 @@ describe.skipIf(!tools.ok)('coding-style on the fixtures (phpcs in php-wasm)', (
     ]);
     expect(phase?.status).toBe('failed');
     expect(phase?.detail).toMatch(
-      /--standard=moodle on 3 PHP file\(s\): 3 error\(s\), 1 warning\(s\)/,
+      /--standard=moodle for Moodle 4.5 on 3 PHP file\(s\): 3 error\(s\), 1 warning\(s\)/,
     );
   }, 120_000);
 

@@ -77,7 +77,8 @@ describe('hostile plugin checkouts, statically', () => {
     } finally {
       rmSync(path.dirname(dir), { recursive: true, force: true });
     }
-  });
+    // Five checks, each with the prechecker's families (phpcs and moodlecheck in php-wasm) on.
+  }, 120_000);
 
   it('a .moodle-plugin-check.yml that is a link, or not a file, is refused (exit 2)', async () => {
     const dir = hostilePlugin(canaries(), { names: false });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { cacheRoot } from '../../core/cache-dir.js';
 import { makeFinding } from '../../core/rules.js';
+import { branchName } from '../../plugin/branches.js';
 import { resolveRuntimePackage } from '../../php/runtime-package.js';
 import { allPlugins } from '../../checks/run.js';
 import { csRule } from '../../style/rules.js';
@@ -85,6 +86,6 @@ export const codingStyle: Phase = {
     );
     const errors = result.messages.filter((m) => m.type === 'ERROR').length;
     if (kept.some((f) => f.severity === 'error')) phase.status = 'failed';
-    phase.detail = `phpcs --standard=${result.standard} on ${result.files} PHP file(s): ${errors} error(s), ${result.messages.length - errors} warning(s) (${tools.versions})`;
+    phase.detail = `phpcs --standard=${result.standard} for Moodle ${branchName(branch)} on ${result.files} PHP file(s): ${errors} error(s), ${result.messages.length - errors} warning(s) (${tools.versions})`;
   },
 };
