@@ -33,7 +33,17 @@ describe.skipIf(trees.length === 0)(
       );
       expect(phase?.status).toBe('failed');
       expect(phase?.detail).toMatch(
-        /^4 of 7 template\(s\) rendered with Moodle .*’s Mustache.*; 1 with HTML problems$/,
+        /^4 of 7 template\(s\) rendered with Moodle .*’s Mustache.*; 1 with HTML problems( \(unchanged since a previous check: the result from the cache\))?$/,
+      );
+      // Again: the whole result from the cache, the same findings.
+      const again = await runFamily(
+        path.join(FIXTURES, 'mustache/local_mustachebad'),
+        'templates',
+        'mustache',
+      );
+      expect(again.found).toEqual(found);
+      expect(again.phase?.detail).toContain(
+        '(unchanged since a previous check: the result from the cache)',
       );
     }, 120_000);
 

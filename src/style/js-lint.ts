@@ -1,6 +1,6 @@
 // ESLint and stylelint as Moodle's Gruntfile runs them, from our bundle (dist/js-lint.mjs, made
 // from tools/js-lint with its own lockfile), loaded only when a phase needs it.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
@@ -28,18 +28,30 @@ interface JsLintModule {
 
 let loaded: Promise<JsLintModule> | undefined;
 
+/** The versions tools/js-lint pins (its package.json), for the report when the bundle was not loaded. */
+export const JS_LINT_VERSIONS = { eslint: '8.57.1', stylelint: '15.11.0' } as const;
+
 /** The bundle beside this module (dist/), else the sources (tools/js-lint, for tests and development). */
-export function loadJsLint(): Promise<JsLintModule> {
+export function jsLintFile(): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    path.join(here, 'js-lint.mjs'),
-    path.resolve(here, '../../tools/js-lint/index.mjs'),
-  ];
-  const found = candidates.find((c) => existsSync(c));
+  return [path.join(here, 'js-lint.mjs'), path.resolve(here, '../../tools/js-lint/index.mjs')].find(
+    (c) => existsSync(c),
+  );
+}
+
+/** What identifies the linters for the result cache: the bundle (or sources) and its lockfile. */
+export function jsLintIdentity(): string {
+  const file = jsLintFile();
+  if (file === undefined) return 'missing';
+  const st = statSync(file);
+  const lock = path.join(path.dirname(file), 'package-lock.json');
+  return `${file}:${st.size}:${st.mtimeMs}${existsSync(lock) ? `:${statSync(lock).mtimeMs}` : ''}`;
+}
+
+export function loadJsLint(): Promise<JsLintModule> {
+  const found = jsLintFile();
   if (found === undefined)
-    return Promise.reject(
-      new Error(`the linters' bundle is missing (looked for ${candidates.join(', ')})`),
-    );
+    return Promise.reject(new Error('the linters’ bundle (dist/js-lint.mjs) is missing'));
   loaded ??= import(pathToFileURL(found).href) as Promise<JsLintModule>;
   return loaded;
 }

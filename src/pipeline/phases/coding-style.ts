@@ -11,7 +11,15 @@ import { branchName } from '../../plugin/branches.js';
 import { resolveRuntimePackage } from '../../php/runtime-package.js';
 import { allPlugins } from '../../checks/run.js';
 import { csRule } from '../../style/rules.js';
-import { ownRuleset, phpcsFiles, PhpcsError, runPhpcs } from '../../style/phpcs.js';
+import { readFileSync } from 'node:fs';
+import {
+  ownRuleset,
+  phpcsFiles,
+  PhpcsError,
+  runPhpcs,
+  type PhpcsResult,
+} from '../../style/phpcs.js';
+import { ResultCache, resultKey } from '../../style/result-cache.js';
 import { ensureToolchain } from '../../style/toolchain.js';
 import type { Phase } from './phase.js';
 
@@ -58,9 +66,26 @@ export const codingStyle: Phase = {
     run.progress.note(
       `coding-style: phpcs ${own ? `with the plugin’s ${own}` : `--standard=${standard}`} (${tools.versions})`,
     );
-    let result;
+    // With our own standards the result is a function of the tools, the standard, the branch, the
+    // components and the files: unchanged, it comes from the cache (a plugin ruleset's may load
+    // the plugin's PHP, so it is never cached).
+    const files = phpcsFiles(ctx.plugin, allPlugins);
+    const cache = new ResultCache<PhpcsResult>('cs');
+    const resultId =
+      own === undefined
+        ? resultKey([
+            tools.versions,
+            standard,
+            String(branch),
+            ctx.plugin.installPath ?? '',
+            ...allPlugins(ctx.plugin).map((p) => `${p.prefix}=${p.component ?? ''}`),
+            ...files.flatMap((f) => [f, readFileSync(path.join(ctx.plugin.root, f))]),
+          ])
+        : undefined;
+    const hit = resultId === undefined ? undefined : cache.get(resultId);
+    let result = hit;
     try {
-      result = await runPhpcs(ctx.plugin, allPlugins, {
+      result ??= await runPhpcs(ctx.plugin, allPlugins, {
         tools: tools.dirs,
         standard,
         branch,
@@ -74,6 +99,7 @@ export const codingStyle: Phase = {
       phase.detail = `not run: ${e.message}`;
       return;
     }
+    if (resultId !== undefined && hit === undefined) cache.set(resultId, result);
     const kept = run.add(
       result.messages.map((m) =>
         makeFinding(
@@ -86,6 +112,6 @@ export const codingStyle: Phase = {
     );
     const errors = result.messages.filter((m) => m.type === 'ERROR').length;
     if (kept.some((f) => f.severity === 'error')) phase.status = 'failed';
-    phase.detail = `phpcs --standard=${result.standard} for Moodle ${branchName(branch)} on ${result.files} PHP file(s): ${errors} error(s), ${result.messages.length - errors} warning(s) (${tools.versions})`;
+    phase.detail = `phpcs --standard=${result.standard} for Moodle ${branchName(branch)} on ${result.files} PHP file(s): ${errors} error(s), ${result.messages.length - errors} warning(s) (${tools.versions})${hit ? ' (unchanged since a previous check: the result from the cache)' : ''}`;
   },
 };

@@ -8,7 +8,15 @@ import picomatch from 'picomatch';
 import { makeFinding } from '../../core/rules.js';
 import { allPlugins } from '../../checks/run.js';
 import type { Plugin } from '../../plugin/plugin.js';
-import { linterRuleName, loadJsLint, type LintedFile } from '../../style/js-lint.js';
+import {
+  JS_LINT_VERSIONS,
+  jsLintFile,
+  jsLintIdentity,
+  linterRuleName,
+  loadJsLint,
+  type LintedFile,
+} from '../../style/js-lint.js';
+import { perFile, ResultCache, resultKey } from '../../style/result-cache.js';
 import { linterRule } from '../../style/rules.js';
 import type { CheckContext } from '../context.js';
 import type { CheckRun } from '../run.js';
@@ -75,23 +83,48 @@ async function lintPhase(
   }
   const { tree, nearest } = found;
   const config = readFileSync(path.join(tree.root, configName), 'utf8');
-  let linters;
-  try {
-    linters = await loadJsLint();
-  } catch (e) {
+  if (jsLintFile() === undefined) {
     phase.status = 'skipped';
-    phase.detail = `not run: ${(e as Error).message}`;
+    phase.detail = 'not run: the linters’ bundle (dist/js-lint.mjs) is missing';
     return;
   }
   const files = targets.map(({ plugin, file }) => ({
     path: plugin.prefix + file,
     code: plugin.text(file) ?? '',
   }));
+  const identity = jsLintIdentity();
+  const cache = new ResultCache<{ messages: LintedFile['messages']; skipped: string[] }>(family);
+  let versions: Record<string, string> = {};
   let results: LintedFile[];
-  let skipped: string[] = [];
+  let skipped: string[];
+  let computed: number;
   try {
-    if (family === 'javascript') ({ results, skipped } = linters.lintJs(files, config));
-    else results = await linters.lintCss(files, config);
+    const got = await perFile(
+      cache,
+      files,
+      (f) => resultKey([identity, config, f.path, f.code]),
+      async (missing) => {
+        const linters = await loadJsLint();
+        versions = linters.VERSIONS;
+        const out = new Map<
+          (typeof files)[number],
+          { messages: LintedFile['messages']; skipped: string[] }
+        >();
+        if (family === 'javascript') {
+          const r = linters.lintJs(missing, config);
+          missing.forEach((f, i) =>
+            out.set(f, { messages: r.results[i]?.messages ?? [], skipped: r.skipped }),
+          );
+        } else {
+          const r = await linters.lintCss(missing, config);
+          missing.forEach((f, i) => out.set(f, { messages: r[i]?.messages ?? [], skipped: [] }));
+        }
+        return out;
+      },
+    );
+    computed = got.computed;
+    results = files.map((f) => ({ path: f.path, messages: got.results.get(f)?.messages ?? [] }));
+    skipped = [...new Set(files.flatMap((f) => got.results.get(f)?.skipped ?? []))];
   } catch (e) {
     phase.status = 'failed';
     phase.detail = `not run: ${family === 'javascript' ? 'ESLint' : 'stylelint'} stopped on Moodle ${tree.release}’s ${configName}: ${(e as Error).message}`;
@@ -112,9 +145,9 @@ async function lintPhase(
   const problems = results.reduce((n, r) => n + r.messages.length, 0);
   const tool =
     family === 'javascript'
-      ? `ESLint ${linters.VERSIONS.eslint}`
-      : `stylelint ${linters.VERSIONS.stylelint}`;
-  phase.detail = `${tool} with Moodle ${tree.release}’s ${configName}${nearest ? ' (no Moodle the plugin targets is in the cache: the nearest)' : ''} on ${files.length} file(s): ${problems} problem(s)${skipped.length ? `; rules this ESLint lacks, not run: ${skipped.join(', ')}` : ''}`;
+      ? `ESLint ${versions.eslint ?? JS_LINT_VERSIONS.eslint}`
+      : `stylelint ${versions.stylelint ?? JS_LINT_VERSIONS.stylelint}`;
+  phase.detail = `${tool} with Moodle ${tree.release}’s ${configName}${nearest ? ' (no Moodle the plugin targets is in the cache: the nearest)' : ''} on ${files.length} file(s)${computed < files.length ? ` (${files.length - computed} unchanged since a previous check: their results from the cache)` : ''}: ${problems} problem(s)${skipped.length ? `; rules this ESLint lacks, not run: ${skipped.join(', ')}` : ''}`;
 }
 
 export const javascript: Phase = {

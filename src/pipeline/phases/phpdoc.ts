@@ -3,13 +3,24 @@
 import { makeFinding } from '../../core/rules.js';
 import { allPlugins } from '../../checks/run.js';
 import { resolveRuntimePackage } from '../../php/runtime-package.js';
-import { MoodlecheckError, runMoodlecheck } from '../../style/moodlecheck.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ourPhpDir } from '../../moodle/site/site.js';
+import {
+  MoodlecheckError,
+  runMoodlecheck,
+  type MoodlecheckMessage,
+} from '../../style/moodlecheck.js';
+import { perFile, ResultCache, resultKey } from '../../style/result-cache.js';
 import { phpcsFiles } from '../../style/phpcs.js';
 import { phpdocRule } from '../../style/rules.js';
 import { ensureToolchain, MOODLECHECK_PACKAGES } from '../../style/toolchain.js';
 import { prechecksListed, type Phase } from './phase.js';
 
 const PHP = '8.3';
+
+/** Our driver: a change to it changes what a cached result means. */
+const DRIVER = readFileSync(path.join(ourPhpDir(), 'style', 'moodlecheck.php'), 'utf8');
 
 export const phpdoc: Phase = {
   name: 'phpdoc',
@@ -32,22 +43,39 @@ export const phpdoc: Phase = {
       phase.detail = `not run: ${tools.ok ? 'moodlecheck is missing' : tools.why}`;
       return;
     }
-    try {
-      await resolveRuntimePackage(PHP);
-    } catch (e) {
-      phase.status = 'skipped';
-      phase.detail = `not run: PHP ${PHP} for php-wasm cannot be had (${(e as Error).message})`;
-      return;
-    }
     const files = phpcsFiles(ctx.plugin, allPlugins);
-    let messages;
+    const moodlecheck = tools.dirs.moodlecheck;
+    const cache = new ResultCache<MoodlecheckMessage[]>('phpdoc');
+    let messages: MoodlecheckMessage[];
+    let computed: number;
     try {
-      messages = await runMoodlecheck(ctx.plugin.root, files, {
-        moodlecheck: tools.dirs.moodlecheck,
-        php: PHP,
-      });
+      const got = await perFile(
+        cache,
+        files,
+        (f) =>
+          resultKey([
+            MOODLECHECK_PACKAGES[0]?.digest ?? '',
+            DRIVER,
+            f,
+            readFileSync(path.join(ctx.plugin.root, f)),
+          ]),
+        async (missing) => {
+          await resolveRuntimePackage(PHP);
+          const found = await runMoodlecheck(ctx.plugin.root, missing, { moodlecheck, php: PHP });
+          return new Map(missing.map((f) => [f, found.filter((m) => m.file === f)]));
+        },
+      );
+      computed = got.computed;
+      messages = files.flatMap((f) => got.results.get(f) ?? []);
     } catch (e) {
-      if (!(e instanceof MoodlecheckError)) throw e;
+      if (!(e instanceof MoodlecheckError)) {
+        if (e instanceof Error && /php-wasm|registry|tarball|integrity/i.test(e.message)) {
+          phase.status = 'skipped';
+          phase.detail = `not run: PHP ${PHP} for php-wasm cannot be had (${e.message})`;
+          return;
+        }
+        throw e;
+      }
       phase.status = 'failed';
       phase.detail = `not run: ${e.message}`;
       return;
@@ -63,6 +91,6 @@ export const phpdoc: Phase = {
       }),
     );
     if (kept.some((f) => f.severity === 'error')) phase.status = 'failed';
-    phase.detail = `moodlecheck ${tools.versions.replace(/^moodle-local_moodlecheck /, '')} on ${files.length} PHP file(s): ${messages.length} problem(s)`;
+    phase.detail = `moodlecheck ${tools.versions.replace(/^moodle-local_moodlecheck /, '')} on ${files.length} PHP file(s)${computed < files.length ? ` (${files.length - computed} unchanged since a previous check: their results from the cache)` : ''}: ${messages.length} problem(s)`;
   },
 };

@@ -5,12 +5,24 @@
 import { makeFinding } from '../../core/rules.js';
 import { allPlugins } from '../../checks/run.js';
 import { resolveRuntimePackage } from '../../php/runtime-package.js';
-import { MustacheError, renderTemplates, templateFiles } from '../../style/mustache.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ourPhpDir } from '../../moodle/site/site.js';
+import {
+  MustacheError,
+  renderTemplates,
+  templateFiles,
+  type TemplateResult,
+} from '../../style/mustache.js';
+import { ResultCache, resultKey } from '../../style/result-cache.js';
 import { MUSTACHE_RULES } from '../../style/rules.js';
 import { styleTree } from '../style-tree.js';
 import { prechecksListed, type Phase } from './phase.js';
 
 const PHP = '8.3';
+
+/** Our renderer: a change to it changes what a cached result means. */
+const DRIVER = readFileSync(path.join(ourPhpDir(), 'style', 'mustache.php'), 'utf8');
 
 export const templates: Phase = {
   name: 'templates',
@@ -39,9 +51,31 @@ export const templates: Phase = {
       phase.detail = `not run: PHP ${PHP} for php-wasm cannot be had (${(e as Error).message})`;
       return;
     }
-    let results;
+    // The result is a function of the tree, our driver, the plugin's components and its
+    // templates (partials included): unchanged, it comes from the cache.
+    const cache = new ResultCache<TemplateResult[]>('mustache');
+    const key = resultKey([
+      tree.root,
+      tree.release,
+      String(tree.version),
+      DRIVER,
+      ctx.plugin.type ?? '',
+      ...allPlugins(ctx.plugin).map((p) => `${p.prefix}=${p.component ?? ''}`),
+      ...templateFiles(ctx.plugin, allPlugins).flatMap(({ plugin, file }) => [
+        plugin.prefix + file,
+        plugin.text(file) ?? '',
+      ]),
+      ...allPlugins(ctx.plugin).flatMap((p) =>
+        p.files
+          .filter((f) => f.endsWith('.mustachelintignore'))
+          .map((f) => `${p.prefix}${f}=${p.text(f) ?? ''}`),
+      ),
+    ]);
+    let results = cache.get(key);
+    const fromCache = results !== undefined;
     try {
-      results = await renderTemplates(ctx.plugin, allPlugins, tree, { php: PHP });
+      results ??= await renderTemplates(ctx.plugin, allPlugins, tree, { php: PHP });
+      if (!fromCache) cache.set(key, results);
     } catch (e) {
       if (!(e instanceof MustacheError)) throw e;
       phase.status = 'failed';
@@ -79,6 +113,6 @@ export const templates: Phase = {
     if (kept.some((f) => f.severity === 'error')) phase.status = 'failed';
     const rendered = results.filter((t) => t.status === 'ok' || t.status === 'no-example').length;
     const ignored = results.filter((t) => t.htmlIgnored).length;
-    phase.detail = `${rendered} of ${results.length} template(s) rendered with Moodle ${tree.release}’s Mustache${nearest ? ' (no Moodle the plugin targets is in the cache: the nearest)' : ''}; ${results.filter((t) => t.html.length > 0).length} with HTML problems${ignored ? `, ${ignored} HTML check(s) skipped by .mustachelintignore` : ''}`;
+    phase.detail = `${rendered} of ${results.length} template(s) rendered with Moodle ${tree.release}’s Mustache${nearest ? ' (no Moodle the plugin targets is in the cache: the nearest)' : ''}; ${results.filter((t) => t.html.length > 0).length} with HTML problems${ignored ? `, ${ignored} HTML check(s) skipped by .mustachelintignore` : ''}${fromCache ? ' (unchanged since a previous check: the result from the cache)' : ''}`;
   },
 };
