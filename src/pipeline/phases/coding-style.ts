@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { cacheRoot } from '../../core/cache-dir.js';
 import { makeFinding } from '../../core/rules.js';
 import { branchName } from '../../plugin/branches.js';
-import { resolveRuntimePackage } from '../../php/runtime-package.js';
 import { allPlugins } from '../../checks/run.js';
 import { csRule } from '../../style/rules.js';
 import { readFileSync } from 'node:fs';
@@ -21,10 +20,7 @@ import {
 } from '../../style/phpcs.js';
 import { ResultCache, resultKey } from '../../style/result-cache.js';
 import { ensureToolchain } from '../../style/toolchain.js';
-import type { Phase } from './phase.js';
-
-/** phpcs needs no particular PHP; this one ships with the tool. */
-const PHP = '8.3';
+import { STYLE_PHP, styleWasmMissing, type Phase } from './phase.js';
 
 export const codingStyle: Phase = {
   name: 'coding-style',
@@ -49,11 +45,10 @@ export const codingStyle: Phase = {
       phase.detail = `not run: ${tools.why}`;
       return;
     }
-    try {
-      await resolveRuntimePackage(PHP);
-    } catch (e) {
+    const noPhp = await styleWasmMissing();
+    if (noPhp !== undefined) {
       phase.status = 'skipped';
-      phase.detail = `not run: PHP ${PHP} for php-wasm cannot be had (${(e as Error).message})`;
+      phase.detail = noPhp;
       return;
     }
     const standard = ctx.options.codingStyle?.standard ?? ctx.config.csStandard ?? 'moodle';
@@ -89,7 +84,7 @@ export const codingStyle: Phase = {
         tools: tools.dirs,
         standard,
         branch,
-        php: PHP,
+        php: STYLE_PHP,
         workers: Math.min(2, availableParallelism()),
         cacheDir: path.join(cacheRoot(), 'cs-cache', key),
       });

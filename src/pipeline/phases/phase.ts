@@ -1,5 +1,6 @@
 // A phase of `check`: one file under src/pipeline/phases/, listed in order in phases/index.ts.
 import { input } from '../../core/inputs.js';
+import { resolveRuntimePackage, type PhpVersion } from '../../php/runtime-package.js';
 import type { PhaseResult } from '../../report/model.js';
 import type { CheckContext } from '../context.js';
 import type { CheckRun } from '../run.js';
@@ -29,4 +30,17 @@ export function moodleSkipped(ctx: CheckContext): string | undefined {
 export function prechecksListed(ctx: CheckContext, family: string): boolean {
   if (ctx.options.prechecks !== true) return false;
   return !ctx.config.disable.includes(`${family}/*`);
+}
+
+/** The PHP the prechecker's tools run on in php-wasm: they need no particular one; it ships with the tool. */
+export const STYLE_PHP: PhpVersion = '8.3';
+
+/** Why the prechecker's PHP cannot run (the php-wasm runtime cannot be had), or undefined. */
+export async function styleWasmMissing(): Promise<string | undefined> {
+  try {
+    await resolveRuntimePackage(STYLE_PHP);
+    return undefined;
+  } catch (e) {
+    return `not run: PHP ${STYLE_PHP} for php-wasm cannot be had (${(e as Error).message})`;
+  }
 }

@@ -2,7 +2,6 @@
 // moodle-plugin-ci's phpdoc command runs) inside php-wasm, on the PHP files the plugin ships.
 import { makeFinding } from '../../core/rules.js';
 import { allPlugins } from '../../checks/run.js';
-import { resolveRuntimePackage } from '../../php/runtime-package.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ourPhpDir } from '../../moodle/site/site.js';
@@ -15,9 +14,7 @@ import { perFile, ResultCache, resultKey } from '../../style/result-cache.js';
 import { phpcsFiles } from '../../style/phpcs.js';
 import { phpdocRule } from '../../style/rules.js';
 import { ensureToolchain, MOODLECHECK_PACKAGES } from '../../style/toolchain.js';
-import { prechecksListed, type Phase } from './phase.js';
-
-const PHP = '8.3';
+import { prechecksListed, STYLE_PHP, styleWasmMissing, type Phase } from './phase.js';
 
 /** Our driver: a change to it changes what a cached result means. */
 const DRIVER = readFileSync(path.join(ourPhpDir(), 'style', 'moodlecheck.php'), 'utf8');
@@ -60,24 +57,22 @@ export const phpdoc: Phase = {
             readFileSync(path.join(ctx.plugin.root, f)),
           ]),
         async (missing) => {
-          await resolveRuntimePackage(PHP);
-          const found = await runMoodlecheck(ctx.plugin.root, missing, { moodlecheck, php: PHP });
+          const noPhp = await styleWasmMissing();
+          if (noPhp !== undefined) throw new MoodlecheckError(noPhp);
+          const found = await runMoodlecheck(ctx.plugin.root, missing, {
+            moodlecheck,
+            php: STYLE_PHP,
+          });
           return new Map(missing.map((f) => [f, found.filter((m) => m.file === f)]));
         },
       );
       computed = got.computed;
       messages = files.flatMap((f) => got.results.get(f) ?? []);
     } catch (e) {
-      if (!(e instanceof MoodlecheckError)) {
-        if (e instanceof Error && /php-wasm|registry|tarball|integrity/i.test(e.message)) {
-          phase.status = 'skipped';
-          phase.detail = `not run: PHP ${PHP} for php-wasm cannot be had (${e.message})`;
-          return;
-        }
-        throw e;
-      }
-      phase.status = 'failed';
-      phase.detail = `not run: ${e.message}`;
+      if (!(e instanceof MoodlecheckError)) throw e;
+      const noPhp = e.message.startsWith('not run:');
+      phase.status = noPhp ? 'skipped' : 'failed';
+      phase.detail = noPhp ? e.message : `not run: ${e.message}`;
       return;
     }
     const kept = run.add(

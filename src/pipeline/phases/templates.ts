@@ -4,7 +4,6 @@
 // fragment → mustache/*. The tree is the run's Moodle, else a cached one of a target branch.
 import { makeFinding } from '../../core/rules.js';
 import { allPlugins } from '../../checks/run.js';
-import { resolveRuntimePackage } from '../../php/runtime-package.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ourPhpDir } from '../../moodle/site/site.js';
@@ -17,9 +16,7 @@ import {
 import { ResultCache, resultKey } from '../../style/result-cache.js';
 import { MUSTACHE_RULES } from '../../style/rules.js';
 import { styleTree } from '../style-tree.js';
-import { prechecksListed, type Phase } from './phase.js';
-
-const PHP = '8.3';
+import { prechecksListed, STYLE_PHP, styleWasmMissing, type Phase } from './phase.js';
 
 /** Our renderer: a change to it changes what a cached result means. */
 const DRIVER = readFileSync(path.join(ourPhpDir(), 'style', 'mustache.php'), 'utf8');
@@ -44,11 +41,10 @@ export const templates: Phase = {
       return;
     }
     const { tree, nearest } = found;
-    try {
-      await resolveRuntimePackage(PHP);
-    } catch (e) {
+    const noPhp = await styleWasmMissing();
+    if (noPhp !== undefined) {
       phase.status = 'skipped';
-      phase.detail = `not run: PHP ${PHP} for php-wasm cannot be had (${(e as Error).message})`;
+      phase.detail = noPhp;
       return;
     }
     // The result is a function of the tree, our driver, the plugin's components and its
@@ -74,7 +70,7 @@ export const templates: Phase = {
     let results = cache.get(key);
     const fromCache = results !== undefined;
     try {
-      results ??= await renderTemplates(ctx.plugin, allPlugins, tree, { php: PHP });
+      results ??= await renderTemplates(ctx.plugin, allPlugins, tree, { php: STYLE_PHP });
       if (!fromCache) cache.set(key, results);
     } catch (e) {
       if (!(e instanceof MustacheError)) throw e;
