@@ -17,6 +17,14 @@ describe('moodle-plugin-check check', () => {
     expect(r.out).toMatch(/✔ mod_example: 0 errors, 0 warnings, 0 notices/);
   });
 
+  it('a --cs-standard that is not a standard is bad input (exit 2), naming the choices', async () => {
+    const r = await run('check', fixture('mod_example'), '--no-moodle', '--cs-standard', 'psr2');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /--cs-standard.*'psr2' is invalid\. Allowed choices are moodle, moodle-extra/,
+    );
+  });
+
   it('exits 1 on errors, and honours --fail-on', async () => {
     expect((await run('check', fixture('version-module'), '--no-moodle')).code).toBe(1);
     expect(

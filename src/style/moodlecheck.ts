@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ourPhpDir } from '../moodle/site/site.js';
-import { createPhpRuntime, PhpCrashError, PhpTimeoutError } from '../php/runtime.js';
+import { createPhpRuntime } from '../php/runtime.js';
+import { lastJsonLine, runTool, type ToolRun } from './run-tool.js';
 import type { PhpVersion } from '../php/runtime-package.js';
 
 export interface MoodlecheckMessage {
@@ -21,6 +22,8 @@ export interface MoodlecheckMessage {
 export class MoodlecheckError extends Error {
   override readonly name = 'MoodlecheckError';
 }
+
+const MOODLECHECK: ToolRun = { name: 'moodlecheck', fail: (m) => new MoodlecheckError(m) };
 
 /** Runs moodlecheck's rules over `files` (relative to `root`). */
 export async function runMoodlecheck(
@@ -47,25 +50,12 @@ export async function runMoodlecheck(
         { hostPath: root, vfsPath: '/plugin', readOnly: true },
       ],
     });
-    let r;
-    try {
-      r = await runtime.cli(
-        ['php', '/mpc-style/moodlecheck.php', '/mpc-mc', '/mpc-files.txt', '/plugin/'],
-        { env: {}, cwd: '/plugin', timeoutMs: options.timeoutMs ?? 300_000, memoryLimit: '1G' },
-      );
-    } catch (e) {
-      if (e instanceof PhpTimeoutError)
-        throw new MoodlecheckError(
-          `moodlecheck did not finish within ${Math.round(e.timeoutMs / 1000)} s`,
-        );
-      if (e instanceof PhpCrashError)
-        throw new MoodlecheckError(`moodlecheck crashed PHP: ${e.message}`);
-      throw e;
-    }
-    if (r.exitCode !== 0)
-      throw new MoodlecheckError(
-        `moodlecheck stopped (exit ${r.exitCode}): ${`${r.stderr}\n${r.stdout}`.trim().split('\n').slice(0, 8).join('\n')}`,
-      );
+    const r = await runTool(
+      runtime,
+      ['php', '/mpc-style/moodlecheck.php', '/mpc-mc', '/mpc-files.txt', '/plugin/'],
+      { env: {}, cwd: '/plugin', timeoutMs: options.timeoutMs ?? 300_000, memoryLimit: '1G' },
+      MOODLECHECK,
+    );
     return parseMoodlecheck(r.stdout);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -74,13 +64,7 @@ export async function runMoodlecheck(
 
 /** Our driver's JSON → messages. The last line is the JSON; anything PHP printed before is noise. */
 export function parseMoodlecheck(stdout: string): MoodlecheckMessage[] {
-  const line = stdout.trim().split('\n').pop() ?? '';
-  let data: unknown;
-  try {
-    data = JSON.parse(line);
-  } catch {
-    throw new MoodlecheckError(`moodlecheck printed no report: ${stdout.slice(0, 300)}`);
-  }
+  const data = lastJsonLine(stdout, MOODLECHECK);
   const files = (data as { files?: unknown } | null)?.files;
   if (typeof files !== 'object' || files === null)
     throw new MoodlecheckError('moodlecheck printed a report without files');

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ourPhpDir } from '../moodle/site/site.js';
 import type { MoodleTree } from '../moodle/source/tree.js';
-import { createPhpRuntime, PhpCrashError, PhpTimeoutError } from '../php/runtime.js';
+import { createPhpRuntime } from '../php/runtime.js';
+import { lastJsonLine, runTool, type ToolRun } from './run-tool.js';
 import type { PhpVersion } from '../php/runtime-package.js';
 import type { Plugin } from '../plugin/plugin.js';
 import { checkHtmlFragment, type HtmlProblem } from './html-check.js';
@@ -26,6 +27,8 @@ export interface TemplateResult {
 export class MustacheError extends Error {
   override readonly name = 'MustacheError';
 }
+
+const RENDERER: ToolRun = { name: 'rendering', fail: (m) => new MustacheError(m) };
 
 /** Every templates/**\/*.mustache the plugin and its subplugins ship (third-party code left out). */
 export function templateFiles(
@@ -89,27 +92,12 @@ export async function renderTemplates(
         },
       ],
     });
-    let r;
-    try {
-      r = await runtime.cli(['php', '/mpc-style/mustache.php', '/mpc-request.json'], {
-        env: {},
-        cwd: VFS_PLUGIN,
-        timeoutMs: options.timeoutMs ?? 300_000,
-        memoryLimit: '512M',
-      });
-    } catch (e) {
-      if (e instanceof PhpTimeoutError)
-        throw new MustacheError(
-          `rendering did not finish within ${Math.round(e.timeoutMs / 1000)} s`,
-        );
-      if (e instanceof PhpCrashError)
-        throw new MustacheError(`rendering crashed PHP: ${e.message}`);
-      throw e;
-    }
-    if (r.exitCode !== 0)
-      throw new MustacheError(
-        `rendering stopped (exit ${r.exitCode}): ${`${r.stderr}\n${r.stdout}`.trim().split('\n').slice(0, 8).join('\n')}`,
-      );
+    const r = await runTool(
+      runtime,
+      ['php', '/mpc-style/mustache.php', '/mpc-request.json'],
+      { env: {}, cwd: VFS_PLUGIN, timeoutMs: options.timeoutMs ?? 300_000, memoryLimit: '512M' },
+      RENDERER,
+    );
     return parseRendered(r.stdout);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -120,12 +108,7 @@ const STATUSES = new Set(['ok', 'no-example', 'bad-example', 'render-failed']);
 
 /** The driver's JSON (its last line) → results, each rendered HTML judged. */
 export function parseRendered(stdout: string): TemplateResult[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(stdout.trim().split('\n').pop() ?? '');
-  } catch {
-    throw new MustacheError(`the renderer printed no report: ${stdout.slice(0, 300)}`);
-  }
+  const data = lastJsonLine(stdout, RENDERER);
   const list = (data as { templates?: unknown } | null)?.templates;
   if (!Array.isArray(list))
     throw new MustacheError('the renderer printed a report without templates');

@@ -15,7 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PhpMount } from '../php/runtime.js';
-import { createPhpRuntime, PhpCrashError, PhpTimeoutError } from '../php/runtime.js';
+import { createPhpRuntime } from '../php/runtime.js';
+import { runTool, stopped, type ToolRun } from './run-tool.js';
 import type { PhpVersion } from '../php/runtime-package.js';
 import { CORE_SUBSYSTEMS } from '../plugin/subsystems.js';
 import type { Plugin } from '../plugin/plugin.js';
@@ -50,6 +51,13 @@ export interface PhpcsResult {
 export class PhpcsError extends Error {
   override readonly name = 'PhpcsError';
 }
+
+const PHPCS: ToolRun = {
+  name: 'phpcs',
+  fail: (m) => new PhpcsError(m),
+  ok: (exitCode) => exitCode <= 2,
+  headLines: 12,
+};
 
 export interface PhpcsOptions {
   tools: Partial<Record<ToolPackage['mount'], string>>;
@@ -185,26 +193,15 @@ export async function runPhpcs(
           '-q',
           `--file-list=/mpc-out/files-${i}.txt`,
         ];
-        let r;
-        try {
-          r = await runtime.cli(argv, {
-            cwd: pluginVfs,
-            env: {},
-            timeoutMs: options.timeoutMs ?? 300_000,
-            memoryLimit: '1G',
-          });
-        } catch (e) {
-          if (e instanceof PhpTimeoutError)
-            throw new PhpcsError(`phpcs did not finish within ${Math.round(e.timeoutMs / 1000)} s`);
-          if (e instanceof PhpCrashError) throw new PhpcsError(`phpcs crashed PHP: ${e.message}`);
-          throw e;
-        }
-        const host = path.join(scratch, `report-${i}.json`);
         // phpcs exits 0 (clean), 1 or 2 (findings); 3 and up is a processing error.
-        if (r.exitCode > 2 || !existsSync(host)) {
-          const said = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(0, 12).join('\n');
-          throw new PhpcsError(`phpcs stopped (exit ${r.exitCode}): ${said || 'no output'}`);
-        }
+        const r = await runTool(
+          runtime,
+          argv,
+          { cwd: pluginVfs, env: {}, timeoutMs: options.timeoutMs ?? 300_000, memoryLimit: '1G' },
+          PHPCS,
+        );
+        const host = path.join(scratch, `report-${i}.json`);
+        if (!existsSync(host)) throw stopped(r, PHPCS);
         return parseReport(readFileSync(host, 'utf8'), pluginVfs);
       }),
     );
